@@ -1,0 +1,98 @@
+import { z } from "zod";
+
+// Every setting Opsdeck reads, parsed once. A bad value stops the process with a message naming the variable.
+
+const optionalString = z.preprocess((v) => (v === "" ? undefined : v), z.string().optional());
+const boolFlag = z.preprocess((v) => (v === "" || v === undefined ? undefined : v), z.enum(["0", "1", "true", "false"]).optional())
+  .transform((v) => v === "1" || v === "true");
+
+const postgresUrl = z.string().refine((v) => /^postgres(ql)?:\/\//.test(v), "must be a postgres:// or postgresql:// URL");
+
+export const groupMapSchema = z.record(
+  z.string().min(1),
+  z.union([
+    z.object({ globalAdmin: z.literal(true) }),
+    z.object({ team: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "team slug"), role: z.enum(["viewer", "engineer", "oncall", "admin"]) }),
+  ]),
+);
+
+const schema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  DATABASE_URL: optionalString.pipe(postgresUrl.optional()),
+  // Set only by `npm start` when it launched the embedded database; its presence (without DATABASE_URL) is demo mode.
+  OPSDECK_EMBEDDED_DATABASE_URL: optionalString.pipe(postgresUrl.optional()),
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  AUTH_SECRET: optionalString.pipe(z.string().min(32, "must be at least 32 characters").optional()),
+  AUTH_URL: z.url().default("http://localhost:3000"),
+  OIDC_ISSUER: optionalString.pipe(z.url().optional()),
+  OIDC_CLIENT_ID: optionalString,
+  OIDC_CLIENT_SECRET: optionalString,
+  OIDC_NAME: z.string().default("Single sign-on"),
+  OIDC_GROUPS_CLAIM: z.string().default("groups"),
+  OPSDECK_GROUP_MAP: z
+    .string()
+    .default("{}")
+    .transform((raw, ctx) => {
+      try {
+        return JSON.parse(raw) as unknown;
+      } catch {
+        ctx.addIssue({ code: "custom", message: "must be JSON, e.g. {\"ops\":{\"team\":\"platform\",\"role\":\"admin\"}}" });
+        return z.NEVER;
+      }
+    })
+    .pipe(groupMapSchema),
+  OPSDECK_WORKER: z.enum(["inline", "off"]).default("inline"),
+  OPSDECK_DATA_DIR: z.string().default(".data"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  OPSDECK_TRUST_PROXY: boolFlag,
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  HOST: z.string().default("127.0.0.1"),
+  PGLITE_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
+});
+
+export type Env = z.infer<typeof schema> & {
+  databaseUrl: string;
+  demoMode: boolean;
+  oidc: { issuer: string; clientId: string; clientSecret: string } | null;
+};
+
+export class ConfigError extends Error {}
+
+export function parseEnv(source: Record<string, string | undefined>, opts: { requireDatabase?: boolean } = {}): Env {
+  const result = schema.safeParse(source);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join(".") || "(root)"}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  const e = result.data;
+  const oidcParts = [e.OIDC_ISSUER, e.OIDC_CLIENT_ID, e.OIDC_CLIENT_SECRET];
+  if (oidcParts.some(Boolean) && !oidcParts.every(Boolean)) {
+    const missing = ["OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET"].filter((_, i) => !oidcParts[i]);
+    throw new ConfigError(`Invalid configuration:\n  ${missing.join(", ")}: required when any OIDC_* setting is given`);
+  }
+  // Demo mode cannot be switched on by a flag: it exists only when no DATABASE_URL is configured and the launcher
+  // started the embedded database. A production deployment (DATABASE_URL set) never gets the demo sign-in.
+  const demoMode = !e.DATABASE_URL && Boolean(e.OPSDECK_EMBEDDED_DATABASE_URL);
+  const databaseUrl = e.DATABASE_URL ?? e.OPSDECK_EMBEDDED_DATABASE_URL ?? "";
+  if (!databaseUrl && opts.requireDatabase !== false) {
+    throw new ConfigError("Invalid configuration:\n  DATABASE_URL: not set (use `npm start` for the embedded demo database)");
+  }
+  if (!demoMode && !e.AUTH_SECRET && e.NODE_ENV === "production") {
+    throw new ConfigError("Invalid configuration:\n  AUTH_SECRET: required outside demo mode (32+ random characters)");
+  }
+  if (!demoMode && !e.OIDC_ISSUER && e.NODE_ENV === "production") {
+    throw new ConfigError("Invalid configuration:\n  OIDC_ISSUER: required outside demo mode (nobody could sign in)");
+  }
+  return {
+    ...e,
+    databaseUrl,
+    demoMode,
+    oidc: e.OIDC_ISSUER ? { issuer: e.OIDC_ISSUER, clientId: e.OIDC_CLIENT_ID!, clientSecret: e.OIDC_CLIENT_SECRET! } : null,
+  };
+}
+
+let cached: Env | undefined;
+export function env(): Env {
+  cached ??= parseEnv(process.env);
+  return cached;
+}

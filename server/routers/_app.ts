@@ -1,0 +1,16 @@
+import { router } from "@/server/trpc";
+import { meRouter } from "./me";
+import { adminRouter } from "./admin";
+import { auditRouter } from "./audit";
+import { catalogRouter } from "./catalog";
+import { systemRouter } from "./system";
+
+export const appRouter = router({
+  system: systemRouter,
+  me: meRouter,
+  admin: adminRouter,
+  audit: auditRouter,
+  catalog: catalogRouter,
+});
+
+export type AppRouter = typeof appRouter;

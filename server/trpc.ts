@@ -1,0 +1,112 @@
+import { initTRPC, TRPCError } from "@trpc/server";
+import superjson from "superjson";
+import { z, ZodError } from "zod";
+import type { Logger } from "pino";
+import type { Db, Tx } from "@/server/db/client";
+import type { Principal } from "@/server/auth/roles";
+import { can, type Permission, type Scope } from "@/server/auth/permissions";
+import { appendAudit, runAudited, type AuditActor, type AuditedChange } from "@/server/audit/append";
+import { observeProcedure } from "@/server/http/metrics";
+
+export type Context = {
+  db: Db;
+  principal: Principal | null;
+  requestId: string;
+  ip: string;
+  log: Logger;
+};
+
+/** Every procedure declares what it needs: "public", "authenticated", or a permission from the table. */
+export type Meta = { permission?: Permission | "public" | "authenticated"; audit?: string };
+
+const t = initTRPC
+  .context<Context>()
+  .meta<Meta>()
+  .create({
+    transformer: superjson,
+    errorFormatter({ shape, error }) {
+      const zod = error.cause instanceof ZodError ? z.flattenError(error.cause) : null;
+      // Unexpected errors are logged with the request id; the client sees a generic message and that id.
+      return { ...shape, message: error.code === "INTERNAL_SERVER_ERROR" ? "Internal error" : shape.message, data: { ...shape.data, stack: undefined, zod } };
+    },
+  });
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+export function actorOf(ctx: Context): AuditActor {
+  return {
+    actorId: ctx.principal?.id ?? null,
+    actorLabel: ctx.principal?.email ?? "anonymous",
+    ip: ctx.ip,
+    requestId: ctx.requestId,
+  };
+}
+
+const observed = t.middleware(async ({ ctx, path, type, next }) => {
+  const started = performance.now();
+  const result = await next();
+  const seconds = (performance.now() - started) / 1000;
+  observeProcedure(path, type, result.ok ? "ok" : result.error.code, seconds);
+  if (!result.ok && result.error.code === "INTERNAL_SERVER_ERROR") {
+    ctx.log.error({ err: result.error.cause ?? result.error, path, requestId: ctx.requestId }, "procedure failed");
+  }
+  return result;
+});
+
+export const publicProcedure = t.procedure.use(observed).meta({ permission: "public" });
+
+export const authedProcedure = publicProcedure.meta({ permission: "authenticated" }).use(async ({ ctx, next, path }) => {
+  if (!ctx.principal) {
+    await appendAudit(ctx.db, actorOf(ctx), { action: path, outcome: "denied", meta: { reason: "not signed in" } });
+    throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in first" });
+  }
+  return next({ ctx: { ...ctx, principal: ctx.principal } });
+});
+
+type AuthedCtx = Context & { principal: Principal };
+
+/** Mutations get `ctx.audited`, the one path for writing: the change and its audit event in one transaction. */
+export type Audited = <T>(change: (tx: Tx) => Promise<AuditedChange<T>>) => Promise<T>;
+
+/**
+ * A procedure that requires `permission`. Team-scoped permissions resolve the owning teams from the parsed input.
+ * Denials are audited (outcome "denied") before FORBIDDEN is thrown.
+ */
+export function requires<S extends z.ZodType>(
+  permission: Permission,
+  input: S,
+  scopeOf?: (input: z.output<S>, ctx: AuthedCtx) => Promise<Scope> | Scope,
+) {
+  return authedProcedure
+    .meta({ permission })
+    .input(input)
+    .use(async ({ ctx, input: parsed, path, type, meta, next }) => {
+      const scope = scopeOf ? await scopeOf(parsed as z.output<S>, ctx) : undefined;
+      if (!can(ctx.principal, permission, scope)) {
+        await appendAudit(ctx.db, actorOf(ctx), {
+          action: meta?.audit ?? path,
+          outcome: "denied",
+          meta: { permission, procedure: path, type, teams: scope?.teamIds ?? [] },
+        });
+        throw new TRPCError({ code: "FORBIDDEN", message: `You need the "${permission}" permission for this` });
+      }
+      if (type !== "mutation") {
+        const refuse: Audited = () => Promise.reject(new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: `${path} is a ${type}; only mutations write` }));
+        return next({ ctx: { audited: refuse } });
+      }
+      if (!meta?.audit) throw new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: `${path} declares no audit action` });
+      const action = meta.audit;
+      let written = false;
+      const audited: Audited = (change) => {
+        written = true;
+        return runAudited(ctx.db, actorOf(ctx), action, change);
+      };
+      const result = await next({ ctx: { audited } });
+      if (result.ok && !written) {
+        ctx.log.error({ path }, "mutation returned without an audit event");
+        throw new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: `${path} did not write an audit event` });
+      }
+      return result;
+    });
+}
