@@ -4,7 +4,8 @@ import { z, ZodError } from "zod";
 import type { Logger } from "pino";
 import type { Db, Tx } from "@/server/db/client";
 import type { Principal } from "@/server/auth/roles";
-import { can, type Permission, type Scope } from "@/server/auth/permissions";
+import type { Permission, Scope } from "@/server/auth/permissions";
+import { authorize } from "@/server/auth/authorize";
 import { appendAudit, runAudited, type AuditActor, type AuditedChange } from "@/server/audit/append";
 import { observeProcedure } from "@/server/http/metrics";
 
@@ -83,12 +84,8 @@ export function requires<S extends z.ZodType>(
     .input(input)
     .use(async ({ ctx, input: parsed, path, type, meta, next }) => {
       const scope = scopeOf ? await scopeOf(parsed as z.output<S>, ctx) : undefined;
-      if (!can(ctx.principal, permission, scope)) {
-        await appendAudit(ctx.db, actorOf(ctx), {
-          action: meta?.audit ?? path,
-          outcome: "denied",
-          meta: { permission, procedure: path, type, teams: scope?.teamIds ?? [] },
-        });
+      const action = meta?.audit ?? path;
+      if ((await authorize(ctx.db, actorOf(ctx), ctx.principal, permission, { action, scope, meta: { procedure: path, type } })) !== "allowed") {
         throw new TRPCError({ code: "FORBIDDEN", message: `You need the "${permission}" permission for this` });
       }
       if (type !== "mutation") {
@@ -96,7 +93,6 @@ export function requires<S extends z.ZodType>(
         return next({ ctx: { audited: refuse } });
       }
       if (!meta?.audit) throw new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: `${path} declares no audit action` });
-      const action = meta.audit;
       let written = false;
       const audited: Audited = (change) => {
         written = true;

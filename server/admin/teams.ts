@@ -15,16 +15,16 @@ export const createTeamInput = z.object({
   name: z.string().trim().min(2).max(80),
   description: z.string().trim().max(500).default(""),
 });
-export const teamIdInput = z.object({ teamId: z.string().min(1) });
+export const teamSlugInput = z.object({ slug: z.string().trim().min(1).max(40) });
 
 export async function listTeams(db: Db) {
   const teams = await db.team.findMany({ orderBy: { slug: "asc" }, include: { _count: { select: { memberships: true, entities: true } } } });
   return teams.map((t) => ({ id: t.id, slug: t.slug, name: t.name, description: t.description, members: t._count.memberships, entities: t._count.entities }));
 }
 
-export async function teamDetail(db: Db, teamId: string) {
+export async function teamDetail(db: Db, slug: string) {
   const team = await db.team.findUnique({
-    where: { id: teamId },
+    where: { slug },
     include: { memberships: { include: { user: true }, orderBy: { user: { email: "asc" } } } },
   });
   if (!team) throw new TRPCError({ code: "NOT_FOUND", message: "No such team" });

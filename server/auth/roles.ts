@@ -1,6 +1,9 @@
 import type { Role } from "@/generated/prisma/enums";
+import { ROLES } from "@/lib/roles";
 
-export const ROLES = ["viewer", "engineer", "oncall", "admin"] as const satisfies readonly Role[];
+// The Prisma enum and the shared list must agree.
+const _sameRoles: readonly Role[] = ROLES;
+export { ROLES };
 export type { Role };
 
 export function roleRank(role: Role | null | undefined): number {

@@ -1,7 +1,7 @@
 import { requires, router } from "@/server/trpc";
 import { z } from "zod";
 import {
-  createTeam, createTeamInput, listTeams, listUsers, removeMembership, removeMembershipInput, setMembership, setMembershipInput, teamDetail, teamIdInput,
+  createTeam, createTeamInput, listTeams, listUsers, removeMembership, removeMembershipInput, setMembership, setMembershipInput, teamDetail, teamSlugInput,
 } from "@/server/admin/teams";
 
 const teamScope = (input: { teamId: string }) => ({ teamIds: [input.teamId] });
@@ -9,7 +9,7 @@ const teamScope = (input: { teamId: string }) => ({ teamIds: [input.teamId] });
 export const adminRouter = router({
   users: requires("admin.read", z.void()).query(({ ctx }) => listUsers(ctx.db)),
   teams: requires("self.read", z.void()).query(({ ctx }) => listTeams(ctx.db)),
-  team: requires("self.read", teamIdInput).query(({ ctx, input }) => teamDetail(ctx.db, input.teamId)),
+  team: requires("self.read", teamSlugInput).query(({ ctx, input }) => teamDetail(ctx.db, input.slug)),
   setMembership: requires("team.members.manage", setMembershipInput, teamScope)
     .meta({ audit: "team.membership.set" })
     .mutation(({ ctx, input }) => ctx.audited((tx) => setMembership(tx, input))),

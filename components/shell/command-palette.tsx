@@ -1,0 +1,84 @@
+"use client";
+import { Command } from "cmdk";
+import { useRouter } from "next/navigation";
+import { useEffect, useState } from "react";
+import { useQuery } from "@tanstack/react-query";
+import { Search } from "lucide-react";
+import { useTRPC } from "@/lib/trpc";
+import { NAV } from "./nav";
+
+/** ⌘K / Ctrl+K: jump to any page, service or team. */
+export function CommandPalette() {
+  const [open, setOpen] = useState(false);
+  const router = useRouter();
+  const trpc = useTRPC();
+  const services = useQuery({ ...trpc.catalog.services.queryOptions({}), enabled: open });
+  const teams = useQuery({ ...trpc.admin.teams.queryOptions(), enabled: open });
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if ((e.metaKey || e.ctrlKey) && e.key.toLowerCase() === "k") {
+        e.preventDefault();
+        setOpen((o) => !o);
+      }
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, []);
+
+  const go = (href: string) => {
+    setOpen(false);
+    router.push(href);
+  };
+  const item = "flex cursor-pointer items-center gap-2 rounded px-2 py-1.5 text-sm aria-selected:bg-subtle";
+
+  return (
+    <>
+      <button
+        type="button"
+        onClick={() => setOpen(true)}
+        className="flex h-8 w-full max-w-sm items-center gap-2 rounded-md border border-border bg-bg px-2.5 text-sm text-muted hover:border-accent"
+      >
+        <Search className="size-4" /> Jump to…
+        <kbd className="ml-auto rounded border border-border px-1 text-[10px]">Ctrl K</kbd>
+      </button>
+      <Command.Dialog
+        open={open}
+        onOpenChange={setOpen}
+        label="Jump to"
+        className="fixed left-1/2 top-24 z-50 w-[min(560px,92vw)] -translate-x-1/2 overflow-hidden rounded-lg border border-border bg-card shadow-2xl"
+        overlayClassName="fixed inset-0 z-40 bg-black/30"
+      >
+        <Command.Input placeholder="Search pages, services, teams…" className="h-11 w-full border-b border-border bg-transparent px-3 text-sm outline-none" />
+        <Command.List className="max-h-80 overflow-y-auto p-1.5">
+          <Command.Empty className="px-2 py-6 text-center text-sm text-muted">Nothing matches.</Command.Empty>
+          <Command.Group heading="Pages" className="text-xs text-muted">
+            {NAV.map((n) => (
+              <Command.Item key={n.href} value={`page ${n.label}`} onSelect={() => go(n.href)} className={item}>
+                <n.icon className="size-4" /> {n.label}
+              </Command.Item>
+            ))}
+          </Command.Group>
+          {services.data?.length ? (
+            <Command.Group heading="Services" className="text-xs text-muted">
+              {services.data.map((s) => (
+                <Command.Item key={s.id} value={`service ${s.name} ${s.title ?? ""}`} onSelect={() => go(`/catalog?service=${encodeURIComponent(s.name)}`)} className={item}>
+                  {s.title ?? s.name} <span className="text-xs text-muted">{s.ownerTeam?.slug}</span>
+                </Command.Item>
+              ))}
+            </Command.Group>
+          ) : null}
+          {teams.data?.length ? (
+            <Command.Group heading="Teams" className="text-xs text-muted">
+              {teams.data.map((t) => (
+                <Command.Item key={t.id} value={`team ${t.slug} ${t.name}`} onSelect={() => go(`/teams/${t.slug}`)} className={item}>
+                  {t.name}
+                </Command.Item>
+              ))}
+            </Command.Group>
+          ) : null}
+        </Command.List>
+      </Command.Dialog>
+    </>
+  );
+}
