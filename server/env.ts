@@ -29,6 +29,7 @@ const schema = z.object({
   OIDC_CLIENT_SECRET: optionalString,
   OIDC_NAME: z.string().default("Single sign-on"),
   OIDC_GROUPS_CLAIM: z.string().default("groups"),
+  OIDC_SCOPES: z.string().regex(/(^|\s)openid(\s|$)/, "must include openid").default("openid email profile"),
   OPSDECK_GROUP_MAP: z
     .string()
     .default("{}")

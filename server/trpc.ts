@@ -28,7 +28,8 @@ const t = initTRPC
     errorFormatter({ shape, error }) {
       const zod = error.cause instanceof ZodError ? z.flattenError(error.cause) : null;
       // Unexpected errors are logged with the request id; the client sees a generic message and that id.
-      return { ...shape, message: error.code === "INTERNAL_SERVER_ERROR" ? "Internal error" : shape.message, data: { ...shape.data, stack: undefined, zod } };
+      const { stack: _stack, ...data } = shape.data;
+      return { ...shape, message: error.code === "INTERNAL_SERVER_ERROR" ? "Internal error" : shape.message, data: { ...data, zod } };
     },
   });
 

@@ -8,7 +8,7 @@ export const dynamic = "force-dynamic";
 
 export default async function AppLayout({ children }: { children: ReactNode }) {
   const caller = await serverCaller();
-  const [me, info] = await Promise.all([caller.me.whoami().catch(() => null), caller.system.info()]);
+  const [me, info] = await Promise.all([caller.me.current(), caller.system.info()]);
   if (!me) redirect("/signin");
   return (
     <AppShell user={{ name: me.name, email: me.email, isGlobalAdmin: me.isGlobalAdmin, permissions: me.permissions }} demoMode={info.demoMode} signOutAction={signOutAction}>

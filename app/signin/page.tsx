@@ -8,7 +8,7 @@ export const metadata = { title: "Sign in" };
 
 export default async function SignInPage({ searchParams }: { searchParams: Promise<{ callbackUrl?: string; error?: string }> }) {
   const caller = await serverCaller();
-  if (await caller.me.whoami().catch(() => null)) redirect("/");
+  if (await caller.me.current()) redirect("/");
   const info = await caller.system.info();
   const demoUsers = info.demoMode ? await caller.system.demoUsers() : [];
   const { callbackUrl, error } = await searchParams;

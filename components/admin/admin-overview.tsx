@@ -23,7 +23,7 @@ export function AdminOverview({ canCreateTeam }: { canCreateTeam: boolean }) {
   return (
     <>
       <PageHeader title="Admin" description="People, teams and who may do what. Membership changes are audited." />
-      <div className="grid gap-4 min-[1100px]:grid-cols-[1fr_22rem]">
+      <div className="grid items-start gap-4 min-[1100px]:grid-cols-[1fr_22rem]">
         <Card>
           <CardHeader title="Users" description={users.data ? `${users.data.length} people` : undefined} actions={<Input placeholder="Filter…" value={q} onChange={(e) => setQ(e.target.value)} className="w-44" aria-label="Filter users" />} />
           <ErrorNote error={users.error} />
@@ -55,6 +55,7 @@ export function AdminOverview({ canCreateTeam }: { canCreateTeam: boolean }) {
             <CardHeader title="Teams" />
             {teams.isPending ? <TableSkeleton rows={4} /> : (
               <ul className="divide-y divide-border">
+                {teams.data?.length === 0 ? <li className="px-4 py-4 text-sm text-muted">No teams yet.</li> : null}
                 {teams.data?.map((t) => (
                   <li key={t.id} className="flex items-center justify-between px-4 py-2.5">
                     <Link href={`/teams/${t.slug}`} className="text-sm font-medium hover:underline">{t.name}</Link>

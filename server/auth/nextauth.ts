@@ -30,7 +30,7 @@ function providers(): NextAuthConfig["providers"] {
       issuer: e.oidc.issuer,
       clientId: e.oidc.clientId,
       clientSecret: e.oidc.clientSecret,
-      authorization: { params: { scope: "openid email profile" } },
+      authorization: { params: { scope: e.OIDC_SCOPES } },
     });
   }
   // The demo picker exists only in demo mode (embedded database, no DATABASE_URL); env() decides, not a flag.

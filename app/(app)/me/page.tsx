@@ -1,9 +1,9 @@
-import { serverCaller } from "@/server/http/caller";
+import { requireMe } from "@/server/http/caller";
 import { Profile } from "@/components/me/profile";
 
 export const metadata = { title: "Your profile" };
 
 export default async function MePage() {
-  const me = await (await serverCaller()).me.whoami();
+  const me = await requireMe();
   return <Profile me={me} />;
 }
