@@ -11,9 +11,12 @@ export default defineConfig({
   test: {
     include: ["tests/**/*.test.ts"],
     environment: "node",
+    // Creates (or reuses) the migrated template database every test file clones its own database from.
     globalSetup: ["tests/setup/global.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // pino logs from the code under test would drown the reporter; LOG_LEVEL=debug npx vitest … shows them.
+    env: { LOG_LEVEL: process.env.LOG_LEVEL ?? "silent", NEXT_TELEMETRY_DISABLED: "1" },
   },
 });

@@ -1,0 +1,174 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import type { Team } from "@/generated/prisma/client";
+import type { Db } from "@/server/db/client";
+import { PERMISSIONS, can, type Permission, type Scope } from "@/server/auth/permissions";
+import type { Principal } from "@/server/auth/roles";
+import { useTestDatabase } from "./helpers/db";
+import { auditSince, callerFor, lastSeq, makeTeam, makeUser, outcomeOf, uniq } from "./helpers/fixtures";
+import { invoke, listProcedures, type ProcedureInfo } from "./helpers/procedures";
+
+/**
+ * Every procedure × every kind of person, called through createCaller (the real middleware chain), checked against
+ * can() from the permission table. A procedure without a sample input below fails the suite: add one with it.
+ */
+
+type Fx = { db: Db; teamA: Team; teamB: Team };
+type Sample = {
+  label: string;
+  /** A valid input (created fresh per call: mutations consume theirs). */
+  input: (fx: Fx) => unknown;
+  /** The teams owning the target, for team-scoped permissions. */
+  scope?: (fx: Fx) => Scope;
+  /** When allowed, the call may end with this (non-authorisation) error instead of succeeding. */
+  allowedError?: string;
+};
+
+const none = () => undefined;
+const freshMember = async (fx: Fx, team: Team) => {
+  const { user } = await makeUser(fx.db, { teams: [[team.id, "engineer"]] });
+  return { teamId: team.id, userId: user.id };
+};
+
+const SAMPLES: Record<string, Sample[]> = {
+  "system.info": [{ label: "", input: none }],
+  // The test database is configured by DATABASE_URL, so this is not demo mode: the picker reports NOT_FOUND.
+  "system.demoUsers": [{ label: "(not demo mode)", input: none, allowedError: "NOT_FOUND" }],
+  "me.current": [{ label: "", input: none }],
+  "me.whoami": [{ label: "", input: none }],
+  "admin.users": [{ label: "", input: none }],
+  "admin.teams": [{ label: "", input: none }],
+  "admin.team": [{ label: "team A", input: (fx) => ({ slug: fx.teamA.slug }) }],
+  "admin.setMembership": [
+    { label: "team A", input: async (fx) => ({ ...(await freshMember(fx, fx.teamB)), teamId: fx.teamA.id, role: "viewer" }), scope: (fx) => ({ teamIds: [fx.teamA.id] }) },
+    { label: "team B", input: async (fx) => ({ ...(await freshMember(fx, fx.teamA)), teamId: fx.teamB.id, role: "oncall" }), scope: (fx) => ({ teamIds: [fx.teamB.id] }) },
+  ],
+  "admin.removeMembership": [
+    { label: "team A", input: (fx) => freshMember(fx, fx.teamA), scope: (fx) => ({ teamIds: [fx.teamA.id] }) },
+    { label: "team B", input: (fx) => freshMember(fx, fx.teamB), scope: (fx) => ({ teamIds: [fx.teamB.id] }) },
+  ],
+  "admin.createTeam": [{ label: "", input: () => ({ slug: uniq("matrix"), name: "Matrix team" }) }],
+  "audit.list": [{ label: "", input: () => ({ filter: { outcome: "denied" }, limit: 5 }) }],
+  "audit.actions": [{ label: "", input: none }],
+  "audit.verifyRuns": [{ label: "", input: none }],
+  "audit.startVerify": [
+    {
+      label: "",
+      input: async (fx) => {
+        // Only one verification may be active; no worker runs in this file, so settle earlier requests first.
+        await fx.db.auditVerifyRun.updateMany({ where: { state: { in: ["queued", "running"] } }, data: { state: "failed" } });
+        return undefined;
+      },
+    },
+  ],
+  "audit.watchVerify": [{ label: "", input: async (fx) => ({ id: (await fx.db.auditVerifyRun.create({ data: { state: "ok" } })).id }) }],
+  "catalog.services": [{ label: "", input: () => ({}) }],
+};
+
+const ROLE_NAMES = ["anonymous", "no teams", "viewer", "engineer", "oncall", "team admin", "global admin"] as const;
+type RoleName = (typeof ROLE_NAMES)[number];
+
+function expectedOutcome(p: ProcedureInfo, principal: Principal | null, scope: Scope | undefined): "OK" | "UNAUTHORIZED" | "FORBIDDEN" {
+  const perm = p.meta.permission;
+  if (perm === "public") return "OK";
+  if (!principal) return "UNAUTHORIZED";
+  if (perm === "authenticated") return "OK";
+  if (!perm) throw new Error(`${p.path} declares no permission`);
+  if (PERMISSIONS[perm].scope === "team" && !scope) throw new Error(`${p.path} is team-scoped: its samples need a scope`);
+  return can(principal, perm as Permission, scope) ? "OK" : "FORBIDDEN";
+}
+
+/** Runs the call; a subscription is consumed to its end (watchVerify ends once the run is terminal). */
+async function call(caller: unknown, p: ProcedureInfo, input: unknown): Promise<unknown> {
+  const out = await invoke(caller, p.path, input);
+  if (p.type === "subscription") {
+    const items: unknown[] = [];
+    for await (const item of out as AsyncIterable<unknown>) items.push(item);
+    return items;
+  }
+  return out;
+}
+
+const procedures = listProcedures();
+
+describe("authorization matrix", () => {
+  const t = useTestDatabase();
+  const fx = {} as Fx;
+  const principals = {} as Record<RoleName, Principal | null>;
+
+  beforeAll(async () => {
+    Object.assign(fx, { db: t.db, teamA: await makeTeam(t.db, uniq("alpha")), teamB: await makeTeam(t.db, uniq("bravo")) });
+    const inA = (role: "viewer" | "engineer" | "oncall" | "admin") => makeUser(t.db, { teams: [[fx.teamA.id, role]] }).then((u) => u.principal);
+    principals.anonymous = null;
+    principals["no teams"] = (await makeUser(t.db)).principal;
+    principals.viewer = await inA("viewer");
+    principals.engineer = await inA("engineer");
+    principals.oncall = await inA("oncall");
+    principals["team admin"] = await inA("admin");
+    principals["global admin"] = (await makeUser(t.db, { isGlobalAdmin: true })).principal;
+  });
+
+  it("has a sample input for every procedure (add one to SAMPLES for a new procedure)", () => {
+    const missing = procedures.filter((p) => !SAMPLES[p.path]?.length).map((p) => p.path);
+    expect(missing).toEqual([]);
+    const stale = Object.keys(SAMPLES).filter((k) => !procedures.some((p) => p.path === k));
+    expect(stale, "samples for procedures that no longer exist").toEqual([]);
+  });
+
+  for (const p of procedures) {
+    describe(`${p.path} (${p.type}, ${p.meta.permission})`, () => {
+      for (const sample of SAMPLES[p.path] ?? []) {
+        it.each(ROLE_NAMES.map((r) => [r]))(`${sample.label ? sample.label + " as " : "as "}%s`, async (role) => {
+          const principal = principals[role];
+          const input = await sample.input(fx);
+          const scope = sample.scope?.(fx);
+          const want = expectedOutcome(p, principal, scope);
+          const seq = await lastSeq(t.db);
+
+          const got = await outcomeOf(call(callerFor(t.db, principal), p, input));
+          const rows = await auditSince(t.db, seq);
+
+          if (want === "OK") {
+            expect([`OK`, sample.allowedError ?? "OK"]).toContain(got);
+            expect(rows.filter((r) => r.outcome === "denied")).toEqual([]);
+            if (p.type === "mutation" && got === "OK") {
+              expect(rows).toMatchObject([{ action: p.meta.audit, outcome: "success", actorId: principal!.id }]);
+            } else {
+              expect(rows).toEqual([]);
+            }
+          } else {
+            expect(got).toBe(want);
+            // Exactly one audit event records the refusal, under the procedure's audit action when it has one.
+            expect(rows).toHaveLength(1);
+            expect(rows[0]).toMatchObject({
+              outcome: "denied",
+              actorId: principal?.id ?? null,
+              actorLabel: principal?.email ?? "anonymous",
+              action: p.meta.audit ?? p.path,
+            });
+            if (want === "FORBIDDEN") {
+              expect(rows[0]!.meta).toMatchObject({ permission: p.meta.permission, teams: scope?.teamIds ?? [] });
+            } else {
+              expect(rows[0]!.meta).toMatchObject({ reason: "not signed in" });
+            }
+          }
+        });
+      }
+    });
+  }
+
+  it("a team admin manages their own team, and only their own team", async () => {
+    const admin = principals["team admin"]!;
+    const caller = callerFor(t.db, admin);
+    const target = (await makeUser(t.db)).user;
+    await caller.admin.setMembership({ teamId: fx.teamA.id, userId: target.id, role: "oncall" });
+    expect(await t.db.membership.findUnique({ where: { userId_teamId: { userId: target.id, teamId: fx.teamA.id } } })).toMatchObject({ role: "oncall" });
+
+    expect(await outcomeOf(caller.admin.setMembership({ teamId: fx.teamB.id, userId: target.id, role: "admin" }))).toBe("FORBIDDEN");
+    // Nor can they promote themselves into another team.
+    expect(await outcomeOf(caller.admin.setMembership({ teamId: fx.teamB.id, userId: admin.id, role: "admin" }))).toBe("FORBIDDEN");
+    expect(await t.db.membership.findMany({ where: { teamId: fx.teamB.id, userId: { in: [target.id, admin.id] } } })).toEqual([]);
+
+    await caller.admin.removeMembership({ teamId: fx.teamA.id, userId: target.id });
+    expect(await t.db.membership.count({ where: { userId: target.id } })).toBe(0);
+  });
+});
