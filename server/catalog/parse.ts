@@ -317,7 +317,10 @@ function validateBackstage(
     line: docLine,
     locationTargets,
   };
-  return { ...entity, etag: createHash("sha256").update(JSON.stringify(entity)).digest("hex") };
+  const json = JSON.stringify(entity);
+  // Postgres text and jsonb cannot hold NUL; YAML can ("\0"). Refuse here rather than fail the whole location's write.
+  if (json.includes("\\u0000")) return fail("invalid_field", docLine, "The document contains a NUL character (\\0), which cannot be stored.");
+  return { ...entity, etag: createHash("sha256").update(json).digest("hex") };
 }
 
 function zodFail(
