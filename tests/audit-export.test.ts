@@ -2,7 +2,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { appendAudit } from "@/server/audit/append";
 import { auditRowsForExport, type AuditRow } from "@/server/audit/query";
 import { EXPORT_COLUMNS, csvHeader, exportStream, toCsvLine, toJsonLine } from "@/server/audit/export";
+import { handleAuditExport } from "@/server/audit/export-request";
 import { useTestDatabase } from "./helpers/db";
+import { auditSince, contextFor, lastSeq, makeTeam, makeUser, seedAudit } from "./helpers/fixtures";
 
 /** RFC 4180 reader: quoted fields may hold commas, quotes ("") and newlines. */
 function parseCsv(text: string): string[][] {
@@ -165,5 +167,63 @@ describe("exportStream over the database", () => {
     expect(pulled).toBeGreaterThanOrEqual(3);
     expect(pulled).toBeLessThanOrEqual(5); // the stream buffers at most a row or two ahead
     expect(await source.next()).toEqual({ done: true, value: undefined });
+  });
+});
+
+describe("GET /api/audit/export (handleAuditExport)", () => {
+  const t = useTestDatabase();
+  const url = (q: string) => new URL(`http://localhost:3000/api/audit/export?${q}`);
+
+  async function as(role: "anonymous" | "engineer" | "oncall" | "global admin") {
+    if (role === "anonymous") return contextFor(t.db, null);
+    const team = await makeTeam(t.db);
+    const { principal } = role === "global admin" ? await makeUser(t.db, { isGlobalAdmin: true }) : await makeUser(t.db, { teams: [[team.id, role]] });
+    return contextFor(t.db, principal);
+  }
+
+  beforeAll(async () => {
+    await seedAudit(t.db, 12, "exp");
+  });
+
+  it("refuses anonymous (401) and engineers (403), auditing each denial", async () => {
+    for (const [role, status] of [["anonymous", 401], ["engineer", 403]] as const) {
+      const ctx = await as(role);
+      const seq = await lastSeq(t.db);
+      const res = await handleAuditExport(ctx, url("format=csv"));
+      expect(res.status).toBe(status);
+      expect(await auditSince(t.db, seq)).toMatchObject([{ action: "audit.export", outcome: "denied", actorId: ctx.principal?.id ?? null, meta: { permission: "audit.export" } }]);
+    }
+  });
+
+  it("streams the filtered log to oncall as CSV and records the export first", async () => {
+    const ctx = await as("oncall");
+    const seq = await lastSeq(t.db);
+    const res = await handleAuditExport(ctx, url("format=csv&actor=exp-1%40example.test&outcome=success&from="));
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^text\/csv/);
+    expect(res.headers.get("content-disposition")).toMatch(/^attachment; filename="opsdeck-audit-.*\.csv"$/);
+    expect(res.headers.get("x-request-id")).toBe(ctx.requestId);
+    const [exported] = await auditSince(t.db, seq);
+    expect(exported).toMatchObject({ action: "audit.export", outcome: "success", actorId: ctx.principal!.id, meta: { format: "csv", filter: { actor: "exp-1@example.test", outcome: "success" } } });
+    const rows = parseCsv(await res.text()).slice(1);
+    const want = await t.db.auditEvent.findMany({ where: { actorLabel: "exp-1@example.test", outcome: "success", seq: { lte: seq } }, orderBy: { seq: "desc" } });
+    expect(want.length).toBeGreaterThan(0);
+    expect(rows.map((r) => r[0])).toEqual(want.map((r) => r.seq.toString()));
+  });
+
+  it("serves JSONL, and rejects an unknown format or a bad filter with 400 and no export event", async () => {
+    const ctx = await as("global admin");
+    const res = await handleAuditExport(ctx, url("format=jsonl&action=team.create"));
+    expect(res.headers.get("content-type")).toMatch(/^application\/x-ndjson/);
+    const lines = (await res.text()).trimEnd().split("\n").map((l) => JSON.parse(l) as { action: string });
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.every((l) => l.action === "team.create")).toBe(true);
+
+    const seq = await lastSeq(t.db);
+    expect((await handleAuditExport(ctx, url("format=xlsx"))).status).toBe(400);
+    const bad = await handleAuditExport(ctx, url("format=csv&from=2026-02-01&to=2026-01-01"));
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ error: "invalid filter", issues: [{ field: "from" }] });
+    expect(await auditSince(t.db, seq)).toEqual([]);
   });
 });

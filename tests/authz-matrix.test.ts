@@ -62,7 +62,42 @@ const SAMPLES: Record<string, Sample[]> = {
   ],
   "audit.watchVerify": [{ label: "", input: async (fx) => ({ id: (await fx.db.auditVerifyRun.create({ data: { state: "ok" } })).id }) }],
   "catalog.services": [{ label: "", input: () => ({}) }],
+  "catalog.list": [{ label: "", input: () => ({ q: "pay", filters: { kind: ["Component"] }, limit: 5 }) }],
+  "catalog.facets": [{ label: "", input: () => ({ filters: { kind: ["Component"] } }) }],
+  "catalog.suggest": [{ label: "", input: () => ({ q: "pay" }) }],
+  "catalog.entity": [{ label: "", input: async (fx) => ({ ref: await matrixEntity(fx) }) }],
+  "catalog.graph": [{ label: "", input: async (fx) => ({ ref: await matrixEntity(fx) }) }],
+  "catalog.team": [{ label: "team A", input: (fx) => ({ slug: fx.teamA.slug }) }],
+  "catalog.myServices": [{ label: "", input: () => ({}) }],
+  "catalog.locations": [{ label: "", input: () => ({}) }],
+  "catalog.locationErrors": [{ label: "", input: async (fx) => ({ locationId: (await matrixUpload(fx)).id }) }],
+  "catalog.upload": [{ label: "", input: () => ({ fileName: `${uniq("matrix")}.yaml`, content: matrixDescriptor(uniq("uploaded")) }) }],
+  "catalog.refreshLocation": [{ label: "", input: async (fx) => ({ locationId: (await matrixUpload(fx)).id }) }],
+  "catalog.refreshAll": [{ label: "", input: none }],
+  "catalog.deleteLocation": [{ label: "", input: async (fx) => ({ locationId: (await matrixUpload(fx)).id }) }],
+  "catalog.scorecardRules": [{ label: "", input: none }],
+  "catalog.updateScorecardRules": [
+    { label: "", input: () => ({ yaml: "rules:\n  - id: has-owner\n    title: Has an owner\n    level: bronze\n    weight: 1\n    check: { field: spec.owner }\n" }) },
+  ],
+  "catalog.scorecardOverview": [{ label: "", input: () => ({ sort: "average", dir: "desc" }) }],
+  "catalog.scorecardExport": [{ label: "", input: () => ({}) }],
 };
+
+function matrixDescriptor(name: string) {
+  return `apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: ${name}\nspec:\n  type: service\n  lifecycle: production\n  owner: matrix\n`;
+}
+
+/** A catalog entity for read procedures (written directly, as the seed does). */
+async function matrixEntity(fx: Fx): Promise<string> {
+  const name = "matrix-entity";
+  await fx.db.entity.upsert({ where: { ref: `component:default/${name}` }, create: { kind: "Component", name, ref: `component:default/${name}` }, update: {} });
+  return `component:${name}`;
+}
+
+/** A fresh upload location (not yet ingested), for the location mutations. */
+async function matrixUpload(fx: Fx) {
+  return fx.db.location.create({ data: { kind: "upload", target: `${uniq("matrix")}.yaml`, origin: "ui", content: matrixDescriptor(uniq("loc")) } });
+}
 
 const ROLE_NAMES = ["anonymous", "no teams", "viewer", "engineer", "oncall", "team admin", "global admin"] as const;
 type RoleName = (typeof ROLE_NAMES)[number];
@@ -114,9 +149,10 @@ describe("authorization matrix", () => {
     expect(stale, "samples for procedures that no longer exist").toEqual([]);
   });
 
-  for (const p of procedures) {
+  // Procedures without samples fail the test above (once), rather than as an empty suite each.
+  for (const p of procedures.filter((x) => SAMPLES[x.path]?.length)) {
     describe(`${p.path} (${p.type}, ${p.meta.permission})`, () => {
-      for (const sample of SAMPLES[p.path] ?? []) {
+      for (const sample of SAMPLES[p.path]!) {
         it.each(ROLE_NAMES.map((r) => [r]))(`${sample.label ? sample.label + " as " : "as "}%s`, async (role) => {
           const principal = principals[role];
           const input = await sample.input(fx);
