@@ -43,6 +43,17 @@ const schema = z.object({
     })
     .pipe(groupMapSchema),
   OPSDECK_WORKER: z.enum(["inline", "off"]).default("inline"),
+  // Catalog (docs/catalog.md): comma-separated directories, globs, or git:<dir> working copies (read at HEAD).
+  // Relative paths are relative to the process's working directory. In demo mode the default is demo/catalog.
+  OPSDECK_CATALOG_PATHS: optionalString,
+  // When the scheduled catalog refresh runs (5-field cron, graphile-worker syntax), or "off".
+  OPSDECK_CATALOG_REFRESH_CRON: z
+    .string()
+    .trim()
+    .regex(/^(off|(\S+\s+){4}\S+)$/, 'must be a 5-field cron expression like "*/15 * * * *", or "off"')
+    .default("*/15 * * * *"),
+  // Scorecard rules file (YAML); default config/scorecards.yaml.
+  OPSDECK_SCORECARDS_FILE: optionalString,
   OPSDECK_DATA_DIR: z.string().default(".data"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   OPSDECK_TRUST_PROXY: boolFlag,

@@ -4,6 +4,7 @@ import { useTestDatabase } from "./helpers/db";
 import { catalogDir, component, descriptor, dirLocation, ingest } from "./helpers/catalog";
 import { uniq } from "./helpers/fixtures";
 
+describe("catalog ingest", () => {
 const t = useTestDatabase();
 
 async function entityRefs(locationId: string) {
@@ -200,4 +201,5 @@ describe("configured locations (OPSDECK_CATALOG_PATHS)", () => {
     const audit = await t.db.auditEvent.findFirst({ where: { action: "catalog.location.delete" }, orderBy: { seq: "desc" } });
     expect(audit?.actorLabel).toBe("system:catalog-refresh");
   });
+});
 });

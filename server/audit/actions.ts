@@ -10,4 +10,9 @@ export const AUDIT_ACTIONS = [
   "team.membership.remove",
   "audit.verify.start",
   "audit.export",
+  "catalog.location.upload",
+  "catalog.location.refresh",
+  "catalog.location.delete",
+  "catalog.refresh.request",
+  "catalog.scorecards.update",
 ] as const;

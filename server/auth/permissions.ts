@@ -10,6 +10,8 @@ import { atLeast, type Principal, type Role } from "./roles";
 export const PERMISSIONS = {
   "self.read": { minRole: null, scope: "any", describe: "See your own profile, teams and roles" },
   "catalog.read": { minRole: null, scope: "any", describe: "Browse the service catalog" },
+  "catalog.locations.manage": { minRole: "admin", scope: "any", describe: "Upload descriptors, refresh and delete catalog locations" },
+  "catalog.scorecards.manage": { minRole: null, scope: "global", describe: "Change the scorecard rules (rescores every entity)" },
   "audit.read": { minRole: "engineer", scope: "any", describe: "Read the audit log" },
   "audit.export": { minRole: "oncall", scope: "any", describe: "Export the audit log as CSV/JSONL" },
   "audit.verify": { minRole: null, scope: "global", describe: "Run a verification of the audit hash chain" },

@@ -372,7 +372,11 @@ export async function syncConfiguredLocations(db: Db, specs: LocationSpec[]): Pr
 }
 
 /** Syncs the configured locations, then refreshes every location, each in its own transaction. */
-export async function refreshAllLocations(db: Db, specs: LocationSpec[], opts: PrepareOptions = {}): Promise<IngestSummary[]> {
+export async function refreshAllLocations(
+  db: Db,
+  specs: LocationSpec[],
+  opts: PrepareOptions & { onError?: (locationId: string, err: unknown) => void } = {},
+): Promise<IngestSummary[]> {
   await syncConfiguredLocations(db, specs);
   // The rules file changed since the last refresh (and no admin edit overrides it): rescore everything.
   const { rules, changed } = await db.$transaction(async (tx) => {
@@ -383,6 +387,13 @@ export async function refreshAllLocations(db: Db, specs: LocationSpec[], opts: P
   if (changed) log.info({ component: "catalog" }, "scorecard rules file changed: scores recomputed");
   const all = await db.location.findMany({ select: { id: true }, orderBy: { createdAt: "asc" } });
   const out: IngestSummary[] = [];
-  for (const l of all) out.push(await ingestLocation(db, l.id, { ...opts, rules }));
+  for (const l of all) {
+    try {
+      out.push(await ingestLocation(db, l.id, { ...opts, rules }));
+    } catch (err) {
+      if (!opts.onError) throw err;
+      opts.onError(l.id, err);
+    }
+  }
   return out;
 }

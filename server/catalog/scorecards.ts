@@ -311,3 +311,17 @@ export async function recomputeAllScores(tx: Db | Tx, rules: ScorecardRule[]): P
   }
   return n;
 }
+
+/** Input of the rules editor: the whole YAML document, validated before anything is written. */
+export const scorecardRulesInput = z.object({
+  yaml: z
+    .string()
+    .max(256 * 1024)
+    .superRefine((y, ctx) => {
+      try {
+        parseRules(y);
+      } catch (err) {
+        ctx.addIssue({ code: "custom", message: (err as Error).message });
+      }
+    }),
+});

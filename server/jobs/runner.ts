@@ -2,6 +2,9 @@ import { Logger, run, runMigrations, type Runner } from "graphile-worker";
 import type { Db } from "@/server/db/client";
 import { log } from "@/server/log";
 import { taskList } from "./tasks";
+import { env } from "@/server/env";
+import { catalogCrontab } from "@/server/catalog/config";
+import { CATALOG_REFRESH_TASK } from "@/server/catalog/locations";
 import { metrics } from "@/server/http/metrics";
 
 export type WorkerOptions = { connectionString: string; singleSession: boolean; concurrency?: number };
@@ -28,6 +31,8 @@ export async function startWorker(db: Db, opts: WorkerOptions): Promise<Runner> 
     pollInterval: opts.singleSession ? 500 : 2000,
     noHandleSignals: true,
     taskList: taskList(db),
+    // Scheduled jobs: graphile-worker's crontab runs each item once per period across all workers (known_crontabs).
+    crontab: catalogCrontab(env(), CATALOG_REFRESH_TASK),
     logger: workerLogger(),
   });
   const depth = setInterval(() => void sampleQueueDepth(db), 5000);
