@@ -4,6 +4,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createDb } from "@/server/db/client";
 import { seedDemo } from "@/server/demo/seed-data";
+import { ingestConfiguredCatalog } from "@/server/catalog/demo";
 import { openTarget, runMain } from "./lib/database";
 
 export { seedDemo };
@@ -15,6 +16,8 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     try {
       const s = await seedDemo(db);
       console.log(`demo data: created ${s.teams} teams, ${s.users} users, ${s.memberships} memberships, ${s.entities} catalog entities (existing rows left as they are)`);
+      const c = await ingestConfiguredCatalog(db, target.env);
+      console.log(`catalog: ${c.entities} entities from ${c.locations} location(s) (${c.added} added, ${c.updated} updated, ${c.removed} removed, ${c.errors} errors)`);
     } finally {
       await db.$disconnect();
       await target.close();

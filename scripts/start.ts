@@ -12,6 +12,7 @@ import path from "node:path";
 import { pgliteUrl, type EmbeddedDb, ensureEmbeddedDb } from "@/demo/embedded-db";
 import { createDb } from "@/server/db/client";
 import { seedDemo } from "@/server/demo/seed-data";
+import { ingestConfiguredCatalog } from "@/server/catalog/demo";
 import { ConfigError, parseEnv, type Env } from "@/server/env";
 import { migrateAll, repoRoot } from "./lib/database";
 
@@ -80,6 +81,8 @@ async function main() {
       const s = await seedDemo(db);
       const created = s.teams + s.users + s.memberships + s.entities;
       say(created ? `demo data: created ${s.teams} teams, ${s.users} users, ${s.memberships} memberships, ${s.entities} catalog entities` : "demo data: present");
+      const c = await ingestConfiguredCatalog(db, e);
+      say(`catalog: ${c.entities} entities from ${c.locations} location(s) (${c.added} added, ${c.updated} updated, ${c.removed} removed${c.errors ? `, ${c.errors} errors` : ""})`);
     } finally {
       await db.$disconnect();
     }
