@@ -58,9 +58,13 @@ const observed = t.middleware(async ({ ctx, path, type, next }) => {
 
 export const publicProcedure = t.procedure.use(observed).meta({ permission: "public" });
 
-export const authedProcedure = publicProcedure.meta({ permission: "authenticated" }).use(async ({ ctx, next, path }) => {
+export const authedProcedure = publicProcedure.meta({ permission: "authenticated" }).use(async ({ ctx, next, path, type, meta }) => {
   if (!ctx.principal) {
-    await appendAudit(ctx.db, actorOf(ctx), { action: path, outcome: "denied", meta: { reason: "not signed in" } });
+    await appendAudit(ctx.db, actorOf(ctx), {
+      action: meta?.audit ?? path,
+      outcome: "denied",
+      meta: { reason: "not signed in", permission: meta?.permission, procedure: path, type },
+    });
     throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in first" });
   }
   return next({ ctx: { ...ctx, principal: ctx.principal } });

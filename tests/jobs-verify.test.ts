@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Runner } from "graphile-worker";
 import type { Principal } from "@/server/auth/roles";
 import { startWorker } from "@/server/jobs/runner";
+import { VERIFY_STALE_MS, executeVerifyRun, settleAbandonedVerifyRuns } from "@/server/audit/verify-runs";
 import { asSuperuserWithoutAuditTriggers, useTestDatabase } from "./helpers/db";
 import { callerFor, lastSeq, makeUser, seedAudit } from "./helpers/fixtures";
 
@@ -74,5 +75,16 @@ describe("audit verification job (graphile-worker)", () => {
     const run = await settled(id);
     expect(run).toMatchObject({ state: "broken", firstBadSeq: 23n, checked: 22n });
     expect(run.message).toMatch(/edited/);
+  });
+
+  it("a run whose worker died is settled as failed, unblocking new requests; its late job does nothing", async () => {
+    const stale = new Date(Date.now() - VERIFY_STALE_MS - 1000);
+    const dead = await t.db.auditVerifyRun.create({ data: { requestedBy: "x", state: "running", heartbeatAt: stale } });
+    expect(await settleAbandonedVerifyRuns(t.db)).toBe(1);
+    expect(await t.db.auditVerifyRun.findUniqueOrThrow({ where: { id: dead.id } })).toMatchObject({ state: "failed", message: expect.stringMatching(/abandoned/) });
+    await executeVerifyRun(t.db, dead.id);
+    expect(await t.db.auditVerifyRun.findUniqueOrThrow({ where: { id: dead.id } })).toMatchObject({ state: "failed" });
+    const { id } = await callerFor(t.db, admin).audit.startVerify();
+    expect((await settled(id)).state).toBe("broken"); // the chain was tampered with in the previous test
   });
 });

@@ -143,4 +143,22 @@ describe("syncOidcUser", () => {
     expect(await teamsOf(user.id)).toEqual({ payments: "engineer/oidc" });
     expect(await lastSeq(t.db)).toBe(seq);
   });
+
+  it("links a pre-provisioned account by email, but refuses an email already bound to another subject", async () => {
+    const email = `${uniq("pre")}@example.test`;
+    const pre = await t.db.user.create({ data: { email, name: "Pre-provisioned" } });
+    const linked = await syncOidcUser(t.db, profile({ email, groups: [] }), groupMap, meta);
+    expect(linked.id).toBe(pre.id);
+    const seq = await lastSeq(t.db);
+    await expect(syncOidcUser(t.db, profile({ email, groups: ["idp-admins"] }), groupMap, meta)).rejects.toThrow(/already linked/);
+    expect(await t.db.user.findUniqueOrThrow({ where: { id: pre.id } })).toMatchObject({ isGlobalAdmin: false, oidcSubject: linked.oidcSubject });
+    expect(await lastSeq(t.db)).toBe(seq);
+  });
+
+  it("the first sign-in's audit event names the new user as its actor", async () => {
+    const seq = await lastSeq(t.db);
+    const user = await syncOidcUser(t.db, profile({ groups: [] }), groupMap, meta);
+    const [event] = await auditSince(t.db, seq);
+    expect(event).toMatchObject({ action: "auth.signin", actorId: user.id, actorLabel: user.email });
+  });
 });

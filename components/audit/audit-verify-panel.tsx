@@ -70,7 +70,12 @@ function VerifyStatus({ run }: { run: Run | null }) {
   }
   const when = run.finishedAt ? new Date(run.finishedAt).toLocaleString() : "";
   if (run.state === "ok") {
-    return <span className="flex items-center gap-1.5 text-healthy" data-testid="verify-result"><CircleCheck className="size-4" /> Chain intact: {Number(run.checked).toLocaleString()} events verified {when && `(${when})`}</span>;
+    return (
+      <div data-testid="verify-result">
+        <span className="flex items-center gap-1.5 text-healthy"><CircleCheck className="size-4" /> Chain intact: {Number(run.checked).toLocaleString()} events verified {when && `(${when})`}</span>
+        <code className="mt-0.5 block break-all text-xs text-muted" title="Record the head hash outside Opsdeck to detect a rewritten chain later">{run.message.replace("chain intact; ", "")}</code>
+      </div>
+    );
   }
   return (
     <span className="flex items-center gap-1.5 text-failing" data-testid="verify-result">

@@ -29,12 +29,13 @@ export const auditPageSchema = z.object({
 async function seqRange(db: Db, f: AuditFilter): Promise<{ gte?: bigint; lt?: bigint } | "empty"> {
   const range: { gte?: bigint; lt?: bigint } = {};
   if (f.from) {
-    const first = await db.auditEvent.findFirst({ where: { ts: { gte: f.from } }, orderBy: { ts: "asc" }, select: { seq: true } });
+    const first = await db.auditEvent.findFirst({ where: { ts: { gte: f.from } }, orderBy: [{ ts: "asc" }, { seq: "asc" }], select: { seq: true } });
     if (!first) return "empty";
     range.gte = first.seq;
   }
   if (f.to) {
-    const after = await db.auditEvent.findFirst({ where: { ts: { gt: f.to } }, orderBy: { ts: "asc" }, select: { seq: true } });
+    // Rows carry microseconds, a JS Date only milliseconds: "to" includes its whole millisecond.
+    const after = await db.auditEvent.findFirst({ where: { ts: { gte: new Date(f.to.getTime() + 1) } }, orderBy: [{ ts: "asc" }, { seq: "asc" }], select: { seq: true } });
     if (after) range.lt = after.seq;
   }
   return range;

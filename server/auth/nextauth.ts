@@ -7,7 +7,7 @@ import { env } from "@/server/env";
 import { db } from "@/server/db/client";
 import { appendAudit } from "@/server/audit/append";
 import { log } from "@/server/log";
-import { oidcProfileSchema, syncOidcUser } from "./oidc-sync";
+import { OidcAccountConflict, oidcProfileSchema, syncOidcUser } from "./oidc-sync";
 import { requestMeta } from "./request-meta";
 import { demoAuthSecret } from "./demo-secret";
 
@@ -71,8 +71,15 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
           log.warn({ issues: parsed.error.issues }, "OIDC profile rejected");
           throw new Error("The identity provider did not send a usable profile (sub and email are required)");
         }
-        const synced = await syncOidcUser(db(), parsed.data, env().OPSDECK_GROUP_MAP, await currentRequestMeta());
-        token.uid = synced.id;
+        const meta = await currentRequestMeta();
+        try {
+          token.uid = (await syncOidcUser(db(), parsed.data, env().OPSDECK_GROUP_MAP, meta)).id;
+        } catch (err) {
+          if (err instanceof OidcAccountConflict) {
+            await appendAudit(db(), { actorId: null, actorLabel: parsed.data.email, ...meta }, { action: "auth.signin", outcome: "denied", targetType: "user", targetId: parsed.data.email, meta: { reason: err.message, sub: parsed.data.sub } });
+          }
+          throw err;
+        }
       } else if (account?.provider === "demo" && user?.id) {
         token.uid = user.id;
       }

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Db } from "@/server/db/client";
 import type { Env } from "@/server/env";
-import { runAudited, type AuditActor } from "@/server/audit/append";
+import { appendAudit, type AuditActor } from "@/server/audit/append";
 import { atLeast, type Role } from "./roles";
 
 export const oidcProfileSchema = z.object({
@@ -11,6 +11,12 @@ export const oidcProfileSchema = z.object({
   groups: z.array(z.string()).default([]),
 });
 export type OidcProfile = z.infer<typeof oidcProfileSchema>;
+
+export class OidcAccountConflict extends Error {
+  constructor(email: string) {
+    super(`${email} is already linked to a different identity at the provider`);
+  }
+}
 
 /** Which teams/roles and global-admin flag a set of OIDC groups grants, by OPSDECK_GROUP_MAP. */
 export function mapGroups(groups: string[], groupMap: Env["OPSDECK_GROUP_MAP"]) {
@@ -31,9 +37,14 @@ export function mapGroups(groups: string[], groupMap: Env["OPSDECK_GROUP_MAP"]) 
  */
 export async function syncOidcUser(db: Db, profile: OidcProfile, groupMap: Env["OPSDECK_GROUP_MAP"], actor: Omit<AuditActor, "actorId" | "actorLabel">) {
   const granted = mapGroups(profile.groups, groupMap);
-  const existing = await db.user.findFirst({ where: { OR: [{ oidcSubject: profile.sub }, { email: profile.email }] }, select: { id: true } });
-  const userId = existing?.id ?? null;
-  return runAudited(db, { ...actor, actorId: userId, actorLabel: profile.email }, "auth.signin", async (tx) => {
+  // Match by subject; fall back to email only to link a pre-provisioned account that has no subject yet. An email
+  // already bound to another subject is refused, so a second identity with the same address cannot take it over.
+  const bySubject = await db.user.findUnique({ where: { oidcSubject: profile.sub }, select: { id: true } });
+  const byEmail = bySubject ? null : await db.user.findUnique({ where: { email: profile.email }, select: { id: true, oidcSubject: true } });
+  if (byEmail?.oidcSubject) throw new OidcAccountConflict(profile.email);
+  const userId = bySubject?.id ?? byEmail?.id ?? null;
+  // The user may be created here, so the audit row is appended once its id exists (same transaction).
+  return db.$transaction(async (tx) => {
     const before = userId
       ? await tx.membership.findMany({ where: { userId }, include: { team: { select: { slug: true } } } })
       : [];
@@ -47,13 +58,14 @@ export async function syncOidcUser(db: Db, profile: OidcProfile, groupMap: Env["
     });
     const after = await tx.membership.findMany({ where: { userId: user.id }, include: { team: { select: { slug: true } } } });
     const summary = (ms: typeof after) => Object.fromEntries(ms.map((m) => [m.team.slug, m.role]));
-    return {
-      result: user,
+    await appendAudit(tx, { ...actor, actorId: user.id, actorLabel: user.email }, {
+      action: "auth.signin",
       targetType: "user",
       targetId: user.email,
       before: userId ? { teams: summary(before) } : null,
       after: { teams: summary(after), isGlobalAdmin: user.isGlobalAdmin },
       meta: { method: "oidc", groups: profile.groups, unknownTeams: [...granted.teams.keys()].filter((s) => !teams.some((t) => t.slug === s)) },
-    };
+    });
+    return user;
   });
 }

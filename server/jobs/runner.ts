@@ -1,7 +1,7 @@
 import { Logger, run, runMigrations, type Runner } from "graphile-worker";
 import type { Db } from "@/server/db/client";
 import { log } from "@/server/log";
-import { taskList } from "./tasks";
+import { recoverOnBoot, taskList } from "./tasks";
 import { env } from "@/server/env";
 import { catalogCrontab } from "@/server/catalog/config";
 import { CATALOG_REFRESH_TASK } from "@/server/catalog/locations";
@@ -23,6 +23,7 @@ function workerLogger() {
 }
 
 export async function startWorker(db: Db, opts: WorkerOptions): Promise<Runner> {
+  await recoverOnBoot(db);
   const runner = await run({
     connectionString: opts.connectionString,
     concurrency: opts.concurrency ?? 4,

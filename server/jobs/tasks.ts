@@ -1,7 +1,7 @@
 import type { TaskList } from "graphile-worker";
 import { z } from "zod";
 import type { Db } from "@/server/db/client";
-import { AUDIT_VERIFY_TASK, executeVerifyRun } from "@/server/audit/verify-runs";
+import { AUDIT_VERIFY_TASK, executeVerifyRun, settleAbandonedVerifyRuns } from "@/server/audit/verify-runs";
 import { runCatalogRefresh } from "@/server/catalog/refresh-job";
 import { CATALOG_REFRESH_TASK } from "@/server/catalog/locations";
 
@@ -19,4 +19,9 @@ export function taskList(db: Db): TaskList {
       await runCatalogRefresh(db, catalogRefreshPayload.parse(payload ?? {}));
     },
   };
+}
+
+/** Settles work whose worker died, before this worker takes new jobs. */
+export async function recoverOnBoot(db: Db): Promise<void> {
+  await settleAbandonedVerifyRuns(db);
 }
