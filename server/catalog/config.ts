@@ -3,8 +3,11 @@ import type { Env } from "@/server/env";
 import { parseCatalogPaths } from "./ingest";
 import type { LocationSpec } from "./sources";
 
-/** The demo catalog shipped in the repository (descriptor files). */
-export const DEMO_CATALOG_DIR = path.resolve(import.meta.dirname, "../../demo/catalog");
+/**
+ * The demo catalog shipped in the repository (descriptor files). Resolved from the working directory: inside Next's
+ * server bundle import.meta.dirname is undefined, and every entry point (npm start, worker, tests) runs from the repo root.
+ */
+export const DEMO_CATALOG_DIR = path.resolve(process.cwd(), "demo/catalog");
 
 /** Locations configured by OPSDECK_CATALOG_PATHS; in demo mode without it, the demo catalog. */
 export function configuredCatalogLocations(e: Pick<Env, "OPSDECK_CATALOG_PATHS" | "demoMode">): LocationSpec[] {
