@@ -1,17 +1,14 @@
 import type { Db } from "@/server/db/client";
+import { listUsers } from "@/server/admin/teams";
 
 /** The people the demo sign-in picker offers, with their teams so a visitor can choose a role to try. */
 export async function listDemoUsers(db: Db) {
-  const users = await db.user.findMany({
-    orderBy: { email: "asc" },
-    take: 50,
-    include: { memberships: { include: { team: { select: { slug: true } } } } },
-  });
-  return users.map((u) => ({
+  const users = await listUsers(db);
+  return users.slice(0, 50).map((u) => ({
     id: u.id,
     name: u.name,
     email: u.email,
     isGlobalAdmin: u.isGlobalAdmin,
-    teams: u.memberships.map((m) => `${m.team.slug}: ${m.role}`),
+    teams: u.teams.map((t) => `${t.slug}: ${t.role}`),
   }));
 }
