@@ -192,10 +192,18 @@ function runForeground(args: string[], env: NodeJS.ProcessEnv): Promise<number> 
 async function waitForHealth(e: Env): Promise<boolean> {
   const host = ["0.0.0.0", "::", "localhost"].includes(e.HOST) ? "127.0.0.1" : e.HOST;
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${e.PORT}/api/health`;
+  let failingSince = 0;
+  let warned = false;
   while (!shuttingDown && nextServer && nextServer.exitCode === null && nextServer.signalCode === null) {
     try {
       const res = await fetch(url, { signal: AbortSignal.timeout(30_000) });
       if (res.ok) return true;
+      // Listening but failing (e.g. instrumentation.ts threw): Next stays up and answers 500 to everything.
+      failingSince ||= performance.now();
+      if (!warned && performance.now() - failingSince > 10_000) {
+        warned = true;
+        console.error(`opsdeck: the app is up but answers /api/health with HTTP ${res.status}; see the errors above (still waiting)`);
+      }
     } catch {
       /* not listening yet */
     }

@@ -63,8 +63,9 @@ export async function metricsExposition(): Promise<{ contentType: string; body: 
 }
 
 function describe(err: unknown): string {
-  const e = err as { message?: unknown; cause?: { message?: unknown; code?: unknown } } | null;
-  const msg = [e?.message, e?.cause?.message, e?.cause?.code].find((m) => typeof m === "string" && m.trim()) as string | undefined;
-  const line = (msg ?? String(err)).trim().split("\n").find((l) => l.trim()) ?? "unknown error";
+  // Prisma wraps driver errors as "Invalid `prisma.$queryRaw()` invocation: … Message: `<the real message>`".
+  const message = err instanceof Error ? err.message : String(err);
+  const inner = /Message: `([^`]+)`/.exec(message)?.[1];
+  const line = inner ?? message.split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("Invalid `")).at(-1) ?? "unknown error";
   return line.length > 300 ? `${line.slice(0, 300)}…` : line;
 }
