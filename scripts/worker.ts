@@ -1,6 +1,7 @@
 // `npm run worker`: graphile-worker on its own, for production scale-out (web replicas with OPSDECK_WORKER=off plus
 // M of these, all on one Postgres). Needs DATABASE_URL; refuses the embedded demo database.
 import { createDb } from "@/server/db/client";
+import { migrationStatus } from "@/server/db/migration-status";
 import { parseEnv } from "@/server/env";
 import { startWorker } from "@/server/jobs/runner";
 import { log } from "@/server/log";
@@ -18,6 +19,14 @@ runMain(async () => {
     return 1;
   }
   const db = createDb(e.DATABASE_URL, { max: e.DATABASE_POOL_MAX });
+  // Workers do not migrate (that is one deliberate step: `npm run db:migrate`, or `npm start`); they refuse a
+  // database whose schema is older than their code.
+  const status = await migrationStatus(db);
+  if (!status.ok) {
+    console.error(`worker: the database is not ready: ${status.reason}`);
+    await db.$disconnect();
+    return 1;
+  }
   const runner = await startWorker(db, { connectionString: e.DATABASE_URL, singleSession: false });
   log.info({ component: "worker", pid: process.pid }, "worker started");
 
