@@ -6,7 +6,6 @@ export const metadata = { title: "Home" };
 export default async function HomePage() {
   const caller = await serverCaller();
   const me = await requireMe();
-  const services = await caller.catalog.services({});
-  const mine = new Set(me.teams.map((t) => t.teamId));
-  return <HomeOverview me={me} services={services.filter((s) => s.ownerTeam && mine.has(s.ownerTeam.id))} />;
+  const services = await caller.catalog.myServices({ limit: 12, onlyComponents: true });
+  return <HomeOverview me={me} services={services.items} more={services.nextCursor !== null} />;
 }

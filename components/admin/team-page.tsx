@@ -12,6 +12,7 @@ import { EmptyState, ErrorNote, TableSkeleton } from "@/components/ui/states";
 import { Table, Td, Th, Tr } from "@/components/ui/table";
 import { RoleBadge } from "@/components/ui/role-badge";
 import { ROLES, type RoleName } from "@/lib/roles";
+import { TeamCatalog } from "@/components/catalog/team-catalog";
 
 
 export function TeamPage({ slug, canManage, canListUsers }: { slug: string; canManage: boolean; canListUsers: boolean }) {
@@ -70,6 +71,7 @@ export function TeamPage({ slug, canManage, canListUsers }: { slug: string; canM
         </Card>
         {canManage && canListUsers ? <AddMember teamId={t.id} existing={new Set(t.members.map((m) => m.userId))} onAdded={refresh} /> : null}
       </div>
+      <TeamCatalog slug={t.slug} />
     </>
   );
 }

@@ -5,9 +5,11 @@ import { EmptyState } from "@/components/ui/states";
 import { RoleBadge } from "@/components/ui/role-badge";
 import { Badge } from "@/components/ui/badge";
 import type { RouterOutputs } from "@/lib/trpc";
+import { entityHref } from "@/components/catalog/refs";
+import { ScoreBadge } from "@/components/catalog/score-badge";
 
 type Me = RouterOutputs["me"]["whoami"];
-type Service = RouterOutputs["catalog"]["services"][number];
+type Service = RouterOutputs["catalog"]["myServices"]["items"][number];
 
 const AREAS = [
   { href: "/catalog", icon: Boxes, title: "Catalog", text: "Every service, who owns it, what it depends on." },
@@ -16,7 +18,7 @@ const AREAS = [
   { href: "/dashboards", icon: Activity, title: "Dashboards", text: "Golden signals, SLOs and DORA metrics." },
 ];
 
-export function HomeOverview({ me, services }: { me: Me; services: Service[] }) {
+export function HomeOverview({ me, services, more }: { me: Me; services: Service[]; more: boolean }) {
   return (
     <>
       <PageHeader title={`Hello, ${me.name.split(" ")[0]}`} description="Your teams, the services they own, and where to go next." />
@@ -37,18 +39,29 @@ export function HomeOverview({ me, services }: { me: Me; services: Service[] }) 
           )}
         </Card>
         <Card className="min-[1000px]:col-span-2">
-          <CardHeader title="Your services" description="Owned by your teams" />
+          <CardHeader
+            title="Your services"
+            description="Components owned by your teams"
+            actions={
+              me.teams.length ? (
+                <Link href={`/catalog?kind=Component&${me.teams.map((t) => `owner=${encodeURIComponent(`group:default/${t.slug}`)}`).join("&")}`} className="text-xs text-accent hover:underline">
+                  {more ? "See all" : "Open in catalog"}
+                </Link>
+              ) : null
+            }
+          />
           {services.length ? (
-            <ul className="divide-y divide-border">
+            <ul className="divide-y divide-border" data-testid="my-services">
               {services.map((s) => (
                 <li key={s.id} className="flex items-center justify-between gap-3 px-4 py-2.5">
                   <div className="min-w-0">
-                    <Link href={`/catalog?service=${s.name}`} className="text-sm font-medium hover:underline">{s.title ?? s.name}</Link>
+                    <Link href={entityHref(s.ref)} className="text-sm font-medium hover:underline">{s.title ?? s.name}</Link>
                     <p className="truncate text-xs text-muted">{s.description}</p>
                   </div>
-                  <div className="flex shrink-0 gap-1.5">
+                  <div className="flex shrink-0 items-center gap-1.5">
                     {s.lifecycle ? <Badge>{s.lifecycle}</Badge> : null}
-                    <Badge tone="accent">{s.ownerTeam?.slug}</Badge>
+                    {s.ownerTeam ? <Badge tone="accent">{s.ownerTeam.slug}</Badge> : null}
+                    {s.score ? <ScoreBadge score={s.score.score} level={s.score.level} compact /> : null}
                   </div>
                 </li>
               ))}

@@ -2,17 +2,24 @@
 import { Command } from "cmdk";
 import { useRouter } from "next/navigation";
 import { useEffect, useState } from "react";
-import { useQuery } from "@tanstack/react-query";
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { Search } from "lucide-react";
 import { useTRPC } from "@/lib/trpc";
-import { NAV } from "./nav";
+import { EXTRA_PAGES, NAV } from "./nav";
+import { displayRef, entityHref, kindLabel, ownerLabel } from "@/components/catalog/refs";
 
-/** ⌘K / Ctrl+K: jump to any page, service or team. */
+/** ⌘K / Ctrl+K: jump to any page, catalog entity (ranked server-side search) or team. */
 export function CommandPalette() {
   const [open, setOpen] = useState(false);
   const router = useRouter();
   const trpc = useTRPC();
-  const services = useQuery({ ...trpc.catalog.services.queryOptions({}), enabled: open });
+  const [search, setSearch] = useState("");
+  const [q, setQ] = useState("");
+  useEffect(() => {
+    const t = setTimeout(() => setQ(search.trim()), 150);
+    return () => clearTimeout(t);
+  }, [search]);
+  const entities = useQuery({ ...trpc.catalog.suggest.queryOptions({ q, limit: 8 }), enabled: open && q.length > 0, placeholderData: keepPreviousData });
   const teams = useQuery({ ...trpc.admin.teams.queryOptions(), enabled: open });
 
   useEffect(() => {
@@ -28,6 +35,7 @@ export function CommandPalette() {
 
   const go = (href: string) => {
     setOpen(false);
+    setSearch("");
     router.push(href);
   };
   const item = "flex cursor-pointer items-center gap-2 rounded px-2 py-1.5 text-sm aria-selected:bg-subtle";
@@ -49,21 +57,27 @@ export function CommandPalette() {
         className="fixed left-1/2 top-24 z-50 w-[min(560px,92vw)] -translate-x-1/2 overflow-hidden rounded-lg border border-border bg-card shadow-2xl"
         overlayClassName="fixed inset-0 z-40 bg-black/30"
       >
-        <Command.Input placeholder="Search pages, services, teams…" className="h-11 w-full border-b border-border bg-transparent px-3 text-sm outline-none" />
+        <Command.Input value={search} onValueChange={setSearch} placeholder="Search pages, services, APIs, teams…" className="h-11 w-full border-b border-border bg-transparent px-3 text-sm outline-none" />
         <Command.List className="max-h-80 overflow-y-auto p-1.5">
-          <Command.Empty className="px-2 py-6 text-center text-sm text-muted">Nothing matches.</Command.Empty>
+          {q && entities.data?.length ? null : (
+            <Command.Empty className="px-2 py-6 text-center text-sm text-muted">{q && entities.isFetching ? "Searching…" : "Nothing matches."}</Command.Empty>
+          )}
           <Command.Group heading="Pages" className="text-xs text-muted">
-            {NAV.map((n) => (
+            {[...NAV, ...EXTRA_PAGES].map((n) => (
               <Command.Item key={n.href} value={`page ${n.label}`} onSelect={() => go(n.href)} className={item}>
                 <n.icon className="size-4" /> {n.label}
               </Command.Item>
             ))}
           </Command.Group>
-          {services.data?.length ? (
-            <Command.Group heading="Services" className="text-xs text-muted">
-              {services.data.map((s) => (
-                <Command.Item key={s.id} value={`service ${s.name} ${s.title ?? ""}`} onSelect={() => go(`/catalog?service=${encodeURIComponent(s.name)}`)} className={item}>
-                  {s.title ?? s.name} <span className="text-xs text-muted">{s.ownerTeam?.slug}</span>
+          {q && entities.data?.length ? (
+            // Ranked on the server: shown as they come (forceMount), not re-filtered by the palette.
+            <Command.Group heading="Catalog" className="text-xs text-muted" forceMount>
+              {entities.data.map((e) => (
+                <Command.Item key={e.ref} value={`entity ${e.ref}`} forceMount onSelect={() => go(entityHref(e.ref))} className={item}>
+                  <span className="w-16 shrink-0 text-[11px] text-muted">{kindLabel(e.kind)}</span>
+                  <span className="truncate text-fg">{e.title ?? e.name}</span>
+                  <span className="truncate font-mono text-[11px] text-muted">{displayRef(e.ref)}</span>
+                  {e.ownerRef ? <span className="ml-auto shrink-0 text-xs text-muted">{ownerLabel(e.ownerRef)}</span> : null}
                 </Command.Item>
               ))}
             </Command.Group>

@@ -1,6 +1,7 @@
 import { Activity, BookOpen, Boxes, LayoutDashboard, Rocket, ScrollText, Shield } from "lucide-react";
 
-/** Navigation entries; `permission` hides an entry from people who could not use it anyway. */
+/** Navigation entries; `permission` hides an entry from people who could not use it anyway. Catalog sub-pages
+ *  (locations, scorecards) are tabs inside the catalog (components/catalog/catalog-tabs.tsx) and palette entries. */
 export const NAV = [
   { href: "/", label: "Home", icon: LayoutDashboard },
   { href: "/catalog", label: "Catalog", icon: Boxes },
@@ -9,4 +10,10 @@ export const NAV = [
   { href: "/dashboards", label: "Dashboards", icon: Activity },
   { href: "/audit", label: "Audit", icon: ScrollText, permission: "audit.read" },
   { href: "/admin", label: "Admin", icon: Shield, permission: "admin.read" },
+] as const;
+
+/** Pages reachable from the ⌘K palette besides the main navigation. */
+export const EXTRA_PAGES = [
+  { href: "/catalog/locations", label: "Catalog locations", icon: Boxes },
+  { href: "/catalog/scorecards", label: "Scorecards", icon: Boxes },
 ] as const;

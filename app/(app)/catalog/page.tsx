@@ -1,10 +1,15 @@
-import { requireMe, serverCaller } from "@/server/http/caller";
-import { ServiceList } from "@/components/catalog/service-list";
+import { Suspense } from "react";
+import { requireMe } from "@/server/http/caller";
+import { CatalogBrowser } from "@/components/catalog/catalog-browser";
+import { TableSkeleton } from "@/components/ui/states";
 
 export const metadata = { title: "Catalog" };
 
-export default async function CatalogPage({ searchParams }: { searchParams: Promise<{ service?: string }> }) {
+export default async function CatalogPage() {
   await requireMe();
-  const [services, { service }] = await Promise.all([(await serverCaller()).catalog.services({}), searchParams]);
-  return <ServiceList services={services} highlight={service ?? null} />;
+  return (
+    <Suspense fallback={<TableSkeleton />}>
+      <CatalogBrowser />
+    </Suspense>
+  );
 }
