@@ -1,7 +1,7 @@
 "use client";
 import Link from "next/link";
 import { keepPreviousData, useInfiniteQuery, useQuery } from "@tanstack/react-query";
-import { usePathname, useRouter, useSearchParams } from "next/navigation";
+import { usePathname, useSearchParams } from "next/navigation";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { Boxes, Filter, Search, X } from "lucide-react";
 import { useTRPC, type RouterOutputs } from "@/lib/trpc";
@@ -25,15 +25,18 @@ const PAGE = 50;
 /** The catalog: ranked search, facets with counts, keyset-paginated table. Everything lives in the URL. */
 export function CatalogBrowser() {
   const trpc = useTRPC();
-  const router = useRouter();
   const pathname = usePathname();
   const params = useSearchParams();
   const view = useMemo(() => viewFromParams(new URLSearchParams(params.toString())), [params]);
   const [showFilters, setShowFilters] = useState(false);
 
-  const navigate = (v: CatalogView) => {
+  // The native history API updates useSearchParams without a server round trip (the data comes from tRPC anyway).
+  // Filter and sort changes get a history entry (Back undoes them); typing in the search box replaces it.
+  const navigate = (v: CatalogView, mode: "push" | "replace" = "push") => {
     const qs = viewToParams(v).toString();
-    router.replace(qs ? `${pathname}?${qs}` : pathname, { scroll: false });
+    const url = qs ? `${pathname}?${qs}` : pathname;
+    if (mode === "push") window.history.pushState(null, "", url);
+    else window.history.replaceState(null, "", url);
   };
   const setFilters = (filters: Filters) => navigate({ ...view, filters });
 
@@ -51,7 +54,7 @@ export function CatalogBrowser() {
       <PageHeader title="Catalog" description="Every component, API, system and team, who owns it and how it scores." />
       <CatalogTabs />
       <div className="mb-3 flex flex-wrap items-center gap-2">
-        <SearchBox value={view.q} onChange={(q) => navigate({ ...view, q, sort: q ? view.sort : view.sort === "relevance" ? undefined : view.sort })} />
+        <SearchBox value={view.q} onChange={(q) => navigate({ ...view, q, sort: q ? view.sort : view.sort === "relevance" ? undefined : view.sort }, "replace")} />
         <label className="flex items-center gap-2 text-xs text-muted">
           Sort
           <Select

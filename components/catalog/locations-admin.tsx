@@ -283,7 +283,7 @@ function UploadCard({ uploads, onDone }: { uploads: Location[]; onDone: () => Pr
             {(["entities", "added", "updated", "unchanged", "removed", "errors", "warnings", "files"] as const).map((k) => (
               <div key={k} className="flex flex-col-reverse rounded-md border border-border px-1 py-1.5">
                 <dt className="text-muted">{k}</dt>
-                <dd className={cn("text-base font-semibold tabular-nums", k === "errors" && result.summary.errors > 0 && "text-failing", k === "warnings" && result.summary.warnings > 0 && "text-degraded")}>{result.summary[k]}</dd>
+                <dd data-testid={`summary-${k}`} className={cn("text-base font-semibold tabular-nums", k === "errors" && result.summary.errors > 0 && "text-failing", k === "warnings" && result.summary.warnings > 0 && "text-degraded")}>{result.summary[k]}</dd>
               </div>
             ))}
           </dl>

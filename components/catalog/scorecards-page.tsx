@@ -1,7 +1,7 @@
 "use client";
 import Link from "next/link";
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { usePathname, useRouter, useSearchParams } from "next/navigation";
+import { usePathname, useSearchParams } from "next/navigation";
 import { useState } from "react";
 import { toast } from "sonner";
 import { ArrowDown, ArrowUp, Award, Download, Pencil } from "lucide-react";
@@ -39,7 +39,6 @@ const KINDS = ["Component", "API", "Resource", "System"];
 export function ScorecardsPage({ canEditRules }: { canEditRules: boolean }) {
   const trpc = useTRPC();
   const qc = useQueryClient();
-  const router = useRouter();
   const pathname = usePathname();
   const params = useSearchParams();
   const sort: SortKey = SORT_KEYS.find((k) => k === params.get("sort")) ?? "average";
@@ -48,7 +47,7 @@ export function ScorecardsPage({ canEditRules }: { canEditRules: boolean }) {
   const setView = (v: { sort: SortKey; dir: Dir; kind?: string }) => {
     const p = new URLSearchParams({ sort: v.sort, dir: v.dir });
     if (v.kind) p.set("kind", v.kind);
-    router.replace(`${pathname}?${p.toString()}`, { scroll: false });
+    window.history.replaceState(null, "", `${pathname}?${p.toString()}`);
   };
   const overview = useInfiniteQuery(
     trpc.catalog.scorecardOverview.infiniteQueryOptions({ sort, dir, kind, limit: 50 }, { getNextPageParam: (l) => l.nextCursor ?? undefined }),
