@@ -5,6 +5,7 @@ import { enqueueJob } from "@/server/jobs/enqueue";
 import { applyLocation, prepareLocation, summaryForAudit, type IngestSummary } from "./ingest";
 import { DEFAULT_MAX_FILE_BYTES } from "./parse";
 import { decodeCursor, encodeCursor } from "./queries";
+import { compactReadModels, deleteScoresOfLocation } from "./read-models";
 
 /** Task name of the catalog refresh job (server/jobs/tasks.ts); payload { locationId? }. */
 export const CATALOG_REFRESH_TASK = "catalog_refresh";
@@ -108,8 +109,10 @@ export async function deleteLocation(tx: Tx, id: string) {
   const l = await locationOrThrow(tx, id);
   if (l.origin === "config") throw new TRPCError({ code: "BAD_REQUEST", message: "This location comes from OPSDECK_CATALOG_PATHS; remove it there" });
   const refs = await tx.entity.findMany({ where: { locationId: id }, select: { ref: true }, take: 200 });
+  await deleteScoresOfLocation(tx, id);
   const removed = await tx.entity.deleteMany({ where: { locationId: id } });
   await tx.location.delete({ where: { id } });
+  await compactReadModels(tx);
   return { before: { kind: l.kind, target: l.target, entities: removed.count, refs: refs.map((r) => r.ref) }, removed: removed.count };
 }
 

@@ -130,11 +130,11 @@ export function normalizeFilters(f: Filters): Record<Dim, string[]> {
   };
 }
 
-function dimCondition(dim: Dim, vals: string[]): Prisma.Sql | null {
+function dimCondition(dim: Dim, vals: string[], alias = "e"): Prisma.Sql | null {
   if (!vals.length) return null;
   // Within a dimension values are alternatives (OR); tags must all be present.
-  if (dim === "tag") return Prisma.sql`e."tags" @> ${vals}::text[]`;
-  return Prisma.sql`${Prisma.raw(`e."${DIM_COLUMN[dim]}"`)} = ANY(${vals}::text[])`;
+  if (dim === "tag") return Prisma.sql`${Prisma.raw(`${alias}."tags"`)} @> ${vals}::text[]`;
+  return Prisma.sql`${Prisma.raw(`${alias}."${DIM_COLUMN[dim]}"`)} = ANY(${vals}::text[])`;
 }
 
 /** Prefix tsquery from free text: every word must match (as a prefix). Null when nothing searchable remains. */
@@ -147,31 +147,50 @@ export function toTsQuery(q: string): string | null {
   return words.length ? words.map((w) => `${w}:*`).join(" & ") : null;
 }
 
-type Search = { tsq: string | null; raw: string };
+/** `fuzzy`: also trigram similarity on the name (typos); used only when nothing matches otherwise (see withFuzzyFallback). */
+type Search = { tsq: string | null; raw: string; fuzzy: boolean };
 
 function searchOf(q: string | undefined): Search | null {
   const raw = (q ?? "").trim();
   if (!raw) return null;
-  return { tsq: toTsQuery(raw), raw: raw.slice(0, 100) };
+  return { tsq: toTsQuery(raw), raw: raw.slice(0, 100), fuzzy: false };
 }
 
-function searchCondition(s: Search): Prisma.Sql {
-  const like = `%${s.raw.replace(/[\\%_]/g, "\\$&")}%`;
-  const parts = [Prisma.sql`e."name" ILIKE ${like}`, Prisma.sql`e."title" ILIKE ${like}`];
-  if (s.tsq) parts.unshift(Prisma.sql`e."searchable" @@ to_tsquery('simple', ${s.tsq})`);
-  if (s.raw.length >= 3) parts.push(Prisma.sql`e."name" % ${s.raw}`);
+/** Search over "EntitySearch" (alias s): prefix full text OR substring of name/title [OR name similarity]. */
+function searchCondition(q: Search, alias = "s"): Prisma.Sql {
+  const col = (c: string) => Prisma.raw(`${alias}."${c}"`);
+  const like = `%${q.raw.replace(/[\\%_]/g, "\\$&")}%`;
+  const parts = [Prisma.sql`${col("name")} ILIKE ${like}`, Prisma.sql`${col("title")} ILIKE ${like}`];
+  if (q.tsq) parts.unshift(Prisma.sql`${col("searchable")} @@ to_tsquery('simple', ${q.tsq})`);
+  if (q.fuzzy && q.raw.length >= 3) parts.push(Prisma.sql`${col("name")} % ${q.raw}`);
   return Prisma.sql`(${Prisma.join(parts, " OR ")})`;
 }
 
 /** Ranking: exact name match first, then full-text rank (name/title weigh most), then name similarity. */
-function rankExpr(s: Search): Prisma.Sql {
-  const ts = s.tsq ? Prisma.sql`ts_rank(e."searchable", to_tsquery('simple', ${s.tsq}))` : Prisma.sql`0`;
-  return Prisma.sql`round(((CASE WHEN lower(e."name") = lower(${s.raw}) THEN 10 ELSE 0 END) + ${ts} + similarity(e."name", ${s.raw}))::numeric, 6)::float8`;
+function rankExpr(q: Search, alias = "s"): Prisma.Sql {
+  const col = (c: string) => Prisma.raw(`${alias}."${c}"`);
+  const ts = q.tsq ? Prisma.sql`ts_rank(${col("searchable")}, to_tsquery('simple', ${q.tsq}))` : Prisma.sql`0`;
+  return Prisma.sql`round(((CASE WHEN lower(${col("name")}) = lower(${q.raw}) THEN 10 ELSE 0 END) + ${ts} + similarity(${col("name")}, ${q.raw}))::numeric, 6)::float8`;
 }
 
+/**
+ * Typo tolerance as a fallback: the trigram-similarity arm is expensive on common words (it rechecks every name that
+ * shares trigrams with the query) and adds little when the full text or a substring already matches. So it is added
+ * only when the query (without filters) matches nothing otherwise. Decided per query text, so list pages, cursors and
+ * facets agree.
+ */
+async function withFuzzyFallback<T>(db: Db, q: Search, run: (q: Search) => Promise<T[]>): Promise<T[]> {
+  const rows = await run(q);
+  if (rows.length || q.raw.length < 3) return rows;
+  const [hit] = await db.$queryRaw<{ x: number }[]>`SELECT 1 AS x FROM "EntitySearch" s WHERE ${searchCondition(q)} LIMIT 1`;
+  if (hit) return rows;
+  return run({ ...q, fuzzy: true });
+}
+
+/** Conditions on the Entity row `e`: filters, search (via EntitySearch), extra. */
 function whereOf(dims: Record<Dim, string[]>, search: Search | null, except?: Dim, extra: Prisma.Sql[] = []): Prisma.Sql {
   const conds: Prisma.Sql[] = [...extra];
-  if (search) conds.push(searchCondition(search));
+  if (search) conds.push(Prisma.sql`e."id" IN (SELECT s."entityId" FROM "EntitySearch" s WHERE ${searchCondition(search)})`);
   for (const d of DIMENSIONS) {
     if (d === except) continue;
     const c = dimCondition(d, dims[d]);
@@ -192,25 +211,37 @@ export async function listEntities(db: Db, input: ListInput, extra: Prisma.Sql[]
   const limit = input.limit;
   let rows: RawListRow[];
   if (sort === "relevance" && search) {
-    const rank = rankExpr(search);
     const after = input.cursor ? decodeCursor(rankCursor, input.cursor) : null;
-    const where = whereOf(dims, search, undefined, extra);
-    rows = await db.$queryRaw<RawListRow[]>`
-      SELECT * FROM (SELECT ${LIST_COLUMNS}, ${rank} AS "rank" FROM "Entity" e ${LIST_JOINS} ${where}) x
-      ${after ? Prisma.sql`WHERE (x."rank" < ${after.r} OR (x."rank" = ${after.r} AND (x."name", x."id") > (${after.n}, ${after.i})))` : Prisma.empty}
-      ORDER BY x."rank" DESC, x."name", x."id" LIMIT ${limit + 1}`;
+    // Candidates and their rank come from the narrow EntitySearch rows; only the page is joined to Entity.
+    const filters = DIMENSIONS.map((d) => dimCondition(d, dims[d], "s")).filter((c): c is Prisma.Sql => !!c);
+    const extraCond = extra.length ? [Prisma.sql`EXISTS (SELECT 1 FROM "Entity" e WHERE e."id" = s."entityId" AND ${Prisma.join(extra, " AND ")})`] : [];
+    rows = await withFuzzyFallback(db, search, (q) => {
+      const rank = rankExpr(q);
+      return db.$queryRaw<RawListRow[]>`
+        SELECT ${LIST_COLUMNS}, x."rank" FROM (
+          SELECT * FROM (
+            SELECT s."entityId", s."name", ${rank} AS "rank" FROM "EntitySearch" s
+            WHERE ${Prisma.join([searchCondition(q), ...filters, ...extraCond], " AND ")}
+          ) c
+          ${after ? Prisma.sql`WHERE (c."rank" < ${after.r} OR (c."rank" = ${after.r} AND (c."name", c."entityId") > (${after.n}, ${after.i})))` : Prisma.empty}
+          ORDER BY c."rank" DESC, c."name", c."entityId" LIMIT ${limit + 1}
+        ) x JOIN "Entity" e ON e."id" = x."entityId" ${LIST_JOINS}
+        ORDER BY x."rank" DESC, x."name", x."entityId"`;
+    });
   } else if (sort === "updated") {
     const after = input.cursor ? decodeCursor(updatedCursor, input.cursor) : null;
     const cond = after ? [Prisma.sql`(e."updatedAt", e."id") < (${new Date(after.u)}, ${after.i})`] : [];
-    rows = await db.$queryRaw<RawListRow[]>`
-      SELECT ${LIST_COLUMNS}, NULL::float8 AS "rank" FROM "Entity" e ${LIST_JOINS} ${whereOf(dims, search, undefined, [...extra, ...cond])}
+    const run = (q: Search | null) => db.$queryRaw<RawListRow[]>`
+      SELECT ${LIST_COLUMNS}, NULL::float8 AS "rank" FROM "Entity" e ${LIST_JOINS} ${whereOf(dims, q, undefined, [...extra, ...cond])}
       ORDER BY e."updatedAt" DESC, e."id" DESC LIMIT ${limit + 1}`;
+    rows = search ? await withFuzzyFallback(db, search, run) : await run(null);
   } else {
     const after = input.cursor ? decodeCursor(nameCursor, input.cursor) : null;
     const cond = after ? [Prisma.sql`(e."name", e."id") > (${after.n}, ${after.i})`] : [];
-    rows = await db.$queryRaw<RawListRow[]>`
-      SELECT ${LIST_COLUMNS}, NULL::float8 AS "rank" FROM "Entity" e ${LIST_JOINS} ${whereOf(dims, search, undefined, [...extra, ...cond])}
+    const run = (q: Search | null) => db.$queryRaw<RawListRow[]>`
+      SELECT ${LIST_COLUMNS}, NULL::float8 AS "rank" FROM "Entity" e ${LIST_JOINS} ${whereOf(dims, q, undefined, [...extra, ...cond])}
       ORDER BY e."name", e."id" LIMIT ${limit + 1}`;
+    rows = search ? await withFuzzyFallback(db, search, run) : await run(null);
   }
   const more = rows.length > limit;
   const items = rows.slice(0, limit).map(toItem);
@@ -243,53 +274,96 @@ function labelOf(dim: Dim, v: string): string {
   return dim === "owner" || dim === "system" ? displayRef(v).replace(/^(group|system|domain|user):/, "") : v;
 }
 
+/** Filters the facet-count table (EntityFacetCount) can answer: its rows are keyed by kind, type and lifecycle. */
+const CUBE_DIMS: Dim[] = ["kind", "type", "lifecycle"];
+type FacetKey = Dim | "total";
+
 /**
  * Counts per value for each filter dimension. A dimension's counts apply every other filter but not its own, so the
- * UI can offer alternatives within a dimension. Dimensions without an active filter share one GROUPING SETS scan.
+ * UI can offer alternatives within a dimension.
+ *
+ * Two sources (docs/catalog.md, "Read models"): a dimension whose other filters are only kind/type/lifecycle (and no
+ * search) is summed from EntityFacetCount — the whole catalog, or "Components only", costs a few thousand small rows.
+ * The rest are counted over the narrow EntitySearch rows in ONE statement: the rows matching the search and every
+ * filter all those dimensions share are materialised once, then each dimension applies its remaining filters.
  */
 export async function facetCounts(db: Db, input: z.output<typeof facetsInput>, extra: Prisma.Sql[] = []): Promise<Facets> {
   const dims = normalizeFilters(input.filters);
   const search = searchOf(input.q);
   const top = input.top;
-  const plainDims = (["kind", "type", "owner", "lifecycle", "system"] as const).filter((d) => !dims[d].length);
-  const filteredDims = (["kind", "type", "owner", "lifecycle", "system"] as const).filter((d) => dims[d].length);
-  const fullWhere = whereOf(dims, search, undefined, extra);
+  const keys: FacetKey[] = [...DIMENSIONS, "total"];
+  const others = (k: FacetKey) => DIMENSIONS.filter((d) => d !== k && dims[d].length);
+  const cubeable = (k: FacetKey) => !search && !extra.length && others(k).every((d) => CUBE_DIMS.includes(d));
+  const fromCube = keys.filter(cubeable);
+  const fromScan = keys.filter((k) => !cubeable(k));
 
-  const grouped = async () => {
-    if (!plainDims.length) {
-      const [r] = await db.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM "Entity" e ${fullWhere}`;
-      return { total: Number(r?.n ?? 0), rows: [] as { dim: string; value: string | null; n: bigint }[] };
-    }
-    const sets = Prisma.raw(plainDims.map((d) => `(e."${DIM_COLUMN[d]}")`).join(", "));
-    const dimName = Prisma.raw(
-      `CASE ${plainDims.map((d) => `WHEN GROUPING(e."${DIM_COLUMN[d]}") = 0 THEN '${d}'`).join(" ")} ELSE 'total' END`,
-    );
-    const valueExpr = Prisma.raw(`COALESCE(${plainDims.map((d) => `CASE WHEN GROUPING(e."${DIM_COLUMN[d]}") = 0 THEN e."${DIM_COLUMN[d]}" END`).join(", ")})`);
-    const rows = await db.$queryRaw<{ dim: string; value: string | null; n: bigint }[]>`
-      SELECT ${dimName} AS dim, ${valueExpr} AS value, count(*) AS n FROM "Entity" e ${fullWhere}
-      GROUP BY GROUPING SETS (${sets}, ())`;
-    const total = Number(rows.find((r) => r.dim === "total")?.n ?? 0);
-    return { total, rows: rows.filter((r) => r.dim !== "total") };
+  const counts = new Map<FacetKey, Map<string, number>>(keys.map((k) => [k, new Map()]));
+  const add = (k: FacetKey, value: string | null, n: number) => {
+    if (value === null || n <= 0) return;
+    const m = counts.get(k)!;
+    m.set(value, (m.get(value) ?? 0) + n);
   };
-  const single = (d: (typeof filteredDims)[number]) =>
-    db.$queryRaw<{ value: string | null; n: bigint }[]>`
-      SELECT ${Prisma.raw(`e."${DIM_COLUMN[d]}"`)} AS value, count(*) AS n FROM "Entity" e ${whereOf(dims, search, d, extra)}
-      GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ${top}`.then((rows) => ({ d, rows }));
-  const tags = db.$queryRaw<{ value: string; n: bigint }[]>`
-    SELECT tag AS value, count(*) AS n FROM "Entity" e CROSS JOIN LATERAL unnest(e."tags") AS tag ${whereOf(dims, search, "tag", extra)}
-    GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ${top}`;
 
-  const [g, singles, tagRows] = await Promise.all([grouped(), Promise.all(filteredDims.map(single)), tags]);
+  const cube = async () => {
+    if (!fromCube.length) return;
+    const arms = fromCube.map((k) => {
+      const conds = [Prisma.sql`c."dim" = ${k === "total" ? "kind" : k}`, ...others(k).map((d) => dimCondition(d, dims[d], "c")!)];
+      return Prisma.sql`SELECT ${k}::text AS key, c."value", sum(c."n")::int AS n FROM "EntityFacetCount" c WHERE ${Prisma.join(conds, " AND ")} GROUP BY c."value"`;
+    });
+    const rows = await db.$queryRaw<{ key: FacetKey; value: string; n: number }[]>`${Prisma.join(arms, " UNION ALL ")}`;
+    for (const r of rows) add(r.key, r.key === "total" ? "" : r.value, r.n);
+  };
+
+  const scan = async (q: Search | null): Promise<number> => {
+    if (!fromScan.length) return 1;
+    // Filters every scanned dimension applies (those on dimensions not scanned here), applied once.
+    const shared = DIMENSIONS.filter((d) => dims[d].length && !fromScan.includes(d));
+    const base: Prisma.Sql[] = [
+      ...(q ? [searchCondition(q, "s")] : []),
+      ...shared.map((d) => dimCondition(d, dims[d], "s")!),
+      ...(extra.length ? [Prisma.sql`EXISTS (SELECT 1 FROM "Entity" e WHERE e."id" = s."entityId" AND ${Prisma.join(extra, " AND ")})`] : []),
+    ];
+    const rest = (k: FacetKey) => others(k).filter((d) => !shared.includes(d)).map((d) => dimCondition(d, dims[d])!);
+    const where = (k: FacetKey) => (rest(k).length ? Prisma.sql`WHERE ${Prisma.join(rest(k), " AND ")}` : Prisma.empty);
+    const arms = fromScan.map((k) => {
+      if (k === "total") return Prisma.sql`SELECT 'total' AS key, '' AS value, count(*)::int AS n FROM m e ${where(k)}`;
+      if (k === "tag") return Prisma.sql`SELECT 'tag' AS key, t AS value, count(*)::int AS n FROM m e CROSS JOIN LATERAL unnest(e."tags") AS t ${where(k)} GROUP BY 2`;
+      return Prisma.sql`SELECT ${k}::text AS key, ${Prisma.raw(`e."${DIM_COLUMN[k]}"`)} AS value, count(*)::int AS n FROM m e ${where(k)} GROUP BY 2`;
+    });
+    const rows = await db.$queryRaw<{ key: FacetKey | "matched"; value: string | null; n: number }[]>`
+      WITH m AS MATERIALIZED (
+        SELECT s."kind", s."type", s."ownerRef", s."lifecycle", s."systemRef", s."tags" FROM "EntitySearch" s
+        ${base.length ? Prisma.sql`WHERE ${Prisma.join(base, " AND ")}` : Prisma.empty}
+      )
+      SELECT 'matched' AS key, '' AS value, count(*)::int AS n FROM m
+      UNION ALL ${Prisma.join(arms, " UNION ALL ")}`;
+    const matched = rows.find((r) => r.key === "matched")?.n ?? 0;
+    if (q && !matched) return 0;
+    for (const r of rows) if (r.key !== "matched") add(r.key, r.value, r.n);
+    return matched;
+  };
+
+  const scanned = async () => {
+    // With a search every key is scanned, so the materialised rows carry no filter and "matched" is the text's own
+    // count: the typo fallback kicks in exactly when it does for the list (the text matches nothing otherwise).
+    const matched = await scan(search);
+    if (search && !matched && search.raw.length >= 3) await scan({ ...search, fuzzy: true });
+  };
+
+  await Promise.all([cube(), scanned()]);
+
   const facets = { kind: [], type: [], owner: [], lifecycle: [], system: [], tag: [] } as Record<Dim, FacetValue[]>;
-  for (const r of g.rows) if (r.value !== null) facets[r.dim as Dim].push({ value: r.value, label: labelOf(r.dim as Dim, r.value), count: Number(r.n) });
-  for (const d of plainDims) facets[d] = facets[d].sort((a, b) => b.count - a.count || a.value.localeCompare(b.value)).slice(0, top);
-  for (const s of singles) facets[s.d] = s.rows.filter((r) => r.value !== null).map((r) => ({ value: r.value!, label: labelOf(s.d, r.value!), count: Number(r.n) }));
-  facets.tag = tagRows.map((r) => ({ value: r.value, label: r.value, count: Number(r.n) }));
+  for (const d of DIMENSIONS) {
+    facets[d] = [...counts.get(d)!.entries()]
+      .map(([value, count]) => ({ value, label: labelOf(d, value), count }))
+      .sort((a, b) => b.count - a.count || a.value.localeCompare(b.value))
+      .slice(0, top);
+  }
   // Selected values always show, even with a zero count, so the UI can render them as checked.
   for (const d of DIMENSIONS) {
     for (const v of dims[d]) if (!facets[d].some((f) => f.value === v)) facets[d].push({ value: v, label: labelOf(d, v), count: 0 });
   }
-  return { total: g.total, facets };
+  return { total: counts.get("total")!.get("") ?? 0, facets };
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -41,14 +41,19 @@ export async function scorecardOverview(db: Db, input: z.output<typeof overviewI
       ? Prisma.sql`WHERE "ownerRef" ${cmp} ${String(after.v)}`
       : Prisma.sql`WHERE (${col} ${cmp} ${Number(after.v)} OR (${col} = ${Number(after.v)} AND "ownerRef" > ${after.o}))`
     : Prisma.empty;
+  // From the per-(owner, kind, team) rollup the score triggers maintain (signed deltas: summed, empty groups dropped),
+  // not from the score rows: a few thousand small rows instead of every scored entity.
   const rows = await db.$queryRaw<Raw[]>`
     SELECT * FROM (
-      SELECT coalesce(e."ownerRef", '(no owner)') AS "ownerRef", min(t."slug") AS "teamSlug", min(t."name") AS "teamName", count(*) AS "entities",
-        round(avg(s."score")::numeric, 1)::float8 AS "average",
-        count(*) FILTER (WHERE s."level" = 'bronze') AS "bronze", count(*) FILTER (WHERE s."level" = 'silver') AS "silver",
-        count(*) FILTER (WHERE s."level" = 'gold') AS "gold", count(*) FILTER (WHERE s."level" = 'none') AS "none"
-      FROM "EntityScore" s JOIN "Entity" e ON e."id" = s."entityId" LEFT JOIN "Team" t ON t."id" = e."ownerTeamId"
-      ${input.kind ? Prisma.sql`WHERE e."kind" = ${input.kind}` : Prisma.empty}
+      SELECT coalesce(r."ownerRef", '(no owner)') AS "ownerRef", min(t."slug") AS "teamSlug", min(t."name") AS "teamName", sum(r.n) AS "entities",
+        round(sum(r."scoreSum") / sum(r.n), 1)::float8 AS "average",
+        sum(r."bronze") AS "bronze", sum(r."silver") AS "silver", sum(r."gold") AS "gold", sum(r."none") AS "none"
+      FROM (
+        SELECT "ownerRef", "ownerTeamId", sum("n") AS n, sum("scoreSum") AS "scoreSum", sum("bronze") AS "bronze", sum("silver") AS "silver",
+          sum("gold") AS "gold", sum("none") AS "none"
+        FROM "EntityScoreRollup" ${input.kind ? Prisma.sql`WHERE "kind" = ${input.kind}` : Prisma.empty}
+        GROUP BY 1, 2 HAVING sum("n") > 0
+      ) r LEFT JOIN "Team" t ON t."id" = r."ownerTeamId"
       GROUP BY 1
     ) x ${keyset}
     ORDER BY ${col} ${dir}, "ownerRef" ASC LIMIT ${input.limit + 1}`;

@@ -6,6 +6,7 @@ import { z } from "zod";
 import { Prisma } from "@/generated/prisma/client";
 import type { Db, Tx } from "@/server/db/client";
 import type { CatalogEntity } from "./model";
+import { compactReadModels } from "./read-models";
 
 /**
  * Scorecards: rules (YAML, docs/catalog.md) evaluated against each entity's descriptor. A score row per entity that
@@ -65,8 +66,20 @@ const rulesFileSchema = z.strictObject({
 
 export class ScorecardRulesError extends Error {}
 
+const parsedRules = new Map<string, ScorecardRule[]>();
+
 /** Parses and validates a rules document; throws ScorecardRulesError with a plain message naming the problem. */
 export function parseRules(yamlText: string): ScorecardRule[] {
+  // Every entity page evaluates the rules: the parsed set of the last few documents is kept (rules are not mutated).
+  const cached = parsedRules.get(yamlText);
+  if (cached) return cached;
+  const rules = parseRulesUncached(yamlText);
+  if (parsedRules.size >= 8) parsedRules.delete(parsedRules.keys().next().value!);
+  parsedRules.set(yamlText, rules);
+  return rules;
+}
+
+function parseRulesUncached(yamlText: string): ScorecardRule[] {
   let raw: unknown;
   try {
     raw = parseYaml(yamlText, { maxAliasCount: 50, uniqueKeys: true });
@@ -255,9 +268,10 @@ export async function writeScores(tx: Db | Tx, rows: ScoreRow[]): Promise<void> 
   for (let i = 0; i < upserts.length; i += 5000) {
     const chunk = upserts.slice(i, i + 5000).map((r) => ({ e: r.entityId, s: r.value!.score, l: r.value!.level, p: r.value!.passed, t: r.value!.total, f: r.value!.failing }));
     await tx.$executeRaw`
-      INSERT INTO "EntityScore" ("entityId", "score", "level", "passed", "total", "failing", "computedAt")
-      SELECT x.e, x.s, x.l, x.p, x.t, ARRAY(SELECT jsonb_array_elements_text(x.f)), now()
+      INSERT INTO "EntityScore" ("entityId", "score", "level", "passed", "total", "failing", "computedAt", "kind", "ownerRef", "ownerTeamId")
+      SELECT x.e, x.s, x.l, x.p, x.t, ARRAY(SELECT jsonb_array_elements_text(x.f)), now(), e."kind", e."ownerRef", e."ownerTeamId"
       FROM jsonb_to_recordset(${JSON.stringify(chunk)}::jsonb) AS x(e text, s float8, l text, p int, t int, f jsonb)
+      JOIN "Entity" e ON e."id" = x.e
       ON CONFLICT ("entityId") DO UPDATE SET "score" = EXCLUDED."score", "level" = EXCLUDED."level", "passed" = EXCLUDED."passed",
         "total" = EXCLUDED."total", "failing" = EXCLUDED."failing", "computedAt" = EXCLUDED."computedAt"`;
   }
@@ -309,6 +323,7 @@ export async function recomputeAllScores(tx: Db | Tx, rules: ScorecardRule[]): P
     n += batch.length;
     after = batch[batch.length - 1]!.id;
   }
+  await compactReadModels(tx);
   return n;
 }
 
