@@ -1,10 +1,12 @@
 import { defineConfig } from "@playwright/test";
+import { DEMO_PORT } from "./e2e/support/urls";
 
 // Auth.js computes callback URLs from the request origin and Next rewrites 127.0.0.1 to localhost, so the app
 // origin is http://localhost:<port> everywhere (browser, AUTH_URL, the IdP's redirect_uri).
 const PORT = Number(process.env.E2E_PORT ?? 3000);
 const IDP_PORT = Number(process.env.IDP_PORT ?? 14400);
 const APP = `http://localhost:${PORT}`;
+
 
 export const GROUP_MAP = {
   "opsdeck-admins": { globalAdmin: true },
@@ -59,6 +61,16 @@ export default defineConfig({
         OPSDECK_GROUP_MAP: JSON.stringify(GROUP_MAP),
         LOG_LEVEL: "warn",
       },
+    },
+    {
+      // zero-setup demo mode, started the way `npm start` starts it (e2e/demo.spec.ts)
+      command: "bash e2e/support/start-demo.sh",
+      url: `http://127.0.0.1:${DEMO_PORT}/api/ready`,
+      reuseExistingServer: false,
+      timeout: 180_000,
+      stdout: "ignore",
+      stderr: "pipe",
+      env: { PORT: String(DEMO_PORT), PGLITE_PORT: String(Number(process.env.E2E_DEMO_PGLITE_PORT ?? 54400)), LOG_LEVEL: "warn" },
     },
   ],
 });

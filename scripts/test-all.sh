@@ -109,6 +109,10 @@ else
     [ -z "${E2E_DB:-}" ] && e2e_db="opsdeck_e2e_$$" && export E2E_DB=$e2e_db
     echo "default e2e ports busy: app on $E2E_PORT, IdP on $IDP_PORT, database ${E2E_DB:-opsdeck_e2e}"
   fi
+  if { [ -z "${E2E_DEMO_PORT:-}" ] && busy 3400; } || { [ -z "${E2E_DEMO_PGLITE_PORT:-}" ] && busy 54400; }; then
+    export E2E_DEMO_PORT=${E2E_DEMO_PORT:-$(free_port)} E2E_DEMO_PGLITE_PORT=${E2E_DEMO_PGLITE_PORT:-$(free_port)}
+    echo "default demo ports busy: demo app on $E2E_DEMO_PORT, embedded database on $E2E_DEMO_PGLITE_PORT"
+  fi
   PLAYWRIGHT_JSON_OUTPUT_NAME="$OUT/playwright.json" PLAYWRIGHT_JSON_OUTPUT_FILE="$OUT/playwright.json" PW_JSON_OUTPUT="$OUT/playwright.json" \
     counted e2e playwright "$OUT/playwright.json" 30m npx playwright test --reporter=list,json
   [ -n "$e2e_db" ] && psql -h 127.0.0.1 -U root -d postgres -qc "DROP DATABASE IF EXISTS $e2e_db WITH (FORCE)" >/dev/null 2>&1

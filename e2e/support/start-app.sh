@@ -6,6 +6,6 @@ cd "$(dirname "$0")/../.."
 DB="${E2E_DB:-opsdeck_e2e}"
 psql -h 127.0.0.1 -U root -d postgres -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB" >/dev/null
 export DATABASE_URL="postgresql://root@127.0.0.1:5432/$DB"
-node_modules/.bin/tsx scripts/db-migrate.ts
+node_modules/.bin/tsx --conditions=react-server scripts/db-migrate.ts
 node_modules/.bin/tsx --conditions=react-server scripts/seed.ts
 exec node_modules/.bin/next start -H 127.0.0.1 -p "${E2E_PORT:-3000}"
