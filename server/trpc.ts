@@ -49,10 +49,12 @@ const observed = t.middleware(async ({ ctx, path, type, next }) => {
   const started = performance.now();
   const result = await next();
   const seconds = (performance.now() - started) / 1000;
-  observeProcedure(path, type, result.ok ? "ok" : result.error.code, seconds);
-  if (!result.ok && result.error.code === "INTERNAL_SERVER_ERROR") {
-    ctx.log.error({ err: result.error.cause ?? result.error, path, requestId: ctx.requestId }, "procedure failed");
-  }
+  const outcome = result.ok ? "ok" : result.error.code;
+  observeProcedure(path, type, outcome, seconds);
+  const line = { path, type, result: outcome, ms: Math.round(seconds * 1000), user: ctx.principal?.email };
+  if (!result.ok && result.error.code === "INTERNAL_SERVER_ERROR") ctx.log.error({ ...line, err: result.error.cause ?? result.error }, "procedure failed");
+  else if (type === "mutation" || !result.ok) ctx.log.info(line, "procedure");
+  else ctx.log.debug(line, "procedure");
   return result;
 });
 
