@@ -221,7 +221,7 @@ function EntityTable({ items, stale }: { items: Item[]; stale: boolean }) {
         <col className="w-36" />
         <col className="w-28" />
         <col className="w-44 max-[1400px]:hidden" />
-        <col className="w-28" />
+        <col className="w-32" />
       </colgroup>
       <thead>
         <tr>

@@ -1,7 +1,7 @@
 "use client";
 import { useQuery } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
-import { useMemo, useState } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import { Network } from "lucide-react";
 import { useTRPC, type RouterOutputs } from "@/lib/trpc";
 import { Card, CardHeader } from "@/components/ui/card";
@@ -70,6 +70,15 @@ function GraphSvg({ graph }: { graph: Graph }) {
     [graph.nodes, graph.edges],
   );
   const [hover, setHover] = useState<string | null>(null);
+  const scroller = useRef<HTMLDivElement>(null);
+  // Wide graphs scroll sideways: start with this entity in the middle.
+  useEffect(() => {
+    const el = scroller.current;
+    const p = layout.nodes.get(graph.root);
+    if (!el || !p || el.scrollWidth <= el.clientWidth) return;
+    const scale = el.scrollWidth / layout.width;
+    el.scrollLeft = (p.x + layout.nodeWidth / 2) * scale - el.clientWidth / 2;
+  }, [layout, graph.root]);
   const edgeType = new Map(graph.edges.map((e) => [`${e.from}>${e.to}`, e.type]));
   const up = graph.nodes.filter((n) => n.side === "upstream").length;
   const down = graph.nodes.filter((n) => n.side === "downstream").length;
@@ -90,14 +99,14 @@ function GraphSvg({ graph }: { graph: Graph }) {
         ))}
         {graph.truncated ? <span className="text-degraded">Truncated at 150 nodes</span> : null}
       </div>
-      <div className="overflow-auto rounded-md border border-border bg-bg">
+      <div ref={scroller} className="overflow-auto rounded-md border border-border bg-bg">
         <svg
-          width={layout.width}
-          height={layout.height}
           viewBox={`0 0 ${layout.width} ${layout.height}`}
+          // Shrinks to fit down to 80% (text stays readable), scrolls below that.
+          style={{ width: "100%", maxWidth: layout.width, minWidth: Math.round(layout.width * 0.8), height: "auto" }}
           role="group"
           aria-label="Dependency graph"
-          className="block text-muted"
+          className="mx-auto block text-muted"
         >
           <defs>
             <marker id="dep-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
@@ -159,10 +168,10 @@ function GraphSvg({ graph }: { graph: Graph }) {
                   strokeWidth="1"
                 />
                 <text x="10" y="18" className={cn("text-[12px] font-medium", root ? "fill-accent-fg" : "fill-fg")}>
-                  {truncate(label, 24)}
+                  {truncate(label, 21)}
                 </text>
                 <text x="10" y="34" className={cn("text-[10px]", root ? "fill-accent-fg/80" : "fill-muted")}>
-                  {truncate(`${kindLabel(n.kind)}${n.lifecycle ? ` · ${n.lifecycle}` : ""}`, 30)}
+                  {truncate(`${kindLabel(n.kind)}${n.lifecycle ? ` · ${n.lifecycle}` : ""}`, 27)}
                 </text>
                 <title>{n.ref}</title>
               </g>

@@ -86,9 +86,9 @@ export function EntityPage({ entityRef }: { entityRef: string }) {
         ) : null}
       </div>
 
-      <div className="grid items-start gap-4 min-[1100px]:grid-cols-[minmax(0,1fr)_20rem]">
-        <div className="min-w-0 space-y-4">
-          <Card>
+      <div className="grid gap-4 min-[1100px]:grid-cols-[minmax(0,1fr)_20rem]">
+        <div className="min-w-0">
+          <Card className="h-full">
             <CardHeader title="Overview" />
             <div className="space-y-4 p-4">
               {e.description ? <p className="whitespace-pre-line text-sm">{e.description}</p> : <p className="text-sm text-muted">No description.</p>}
@@ -111,9 +111,47 @@ export function EntityPage({ entityRef }: { entityRef: string }) {
               <KeyValues title="Labels" values={e.labels} />
             </div>
           </Card>
+        </div>
+        <div className="min-w-0">
+          <Card className="h-full">
+            <CardHeader title="About" />
+            <dl className="grid grid-cols-[6rem_minmax(0,1fr)] gap-x-3 gap-y-2 px-4 py-3 text-sm">
+              <dt className="text-xs text-muted">Owner</dt>
+              <dd data-testid="entity-owner">
+                {e.ownerTeam ? (
+                  <Link href={`/teams/${e.ownerTeam.slug}`} className="text-accent hover:underline">{e.ownerTeam.name}</Link>
+                ) : e.ownerRef ? (
+                  <Link href={entityHref(e.ownerRef)} className="text-accent hover:underline">{ownerLabel(e.ownerRef)}</Link>
+                ) : (
+                  <span className="text-muted">none</span>
+                )}
+              </dd>
+              {e.systemRef ? (
+                <>
+                  <dt className="text-xs text-muted">System</dt>
+                  <dd><Link href={entityHref(e.systemRef)} className="text-accent hover:underline">{ownerLabel(e.systemRef).replace(/^system:/, "")}</Link></dd>
+                </>
+              ) : null}
+              <dt className="text-xs text-muted">Lifecycle</dt>
+              <dd><LifecycleBadge lifecycle={e.lifecycle} /></dd>
+              <dt className="text-xs text-muted">Type</dt>
+              <dd>{e.type ?? <span className="text-muted">—</span>}</dd>
+              <dt className="text-xs text-muted">Tags</dt>
+              <dd className="flex flex-wrap gap-1">
+                {e.tags.length ? e.tags.map((t) => <Link key={t} href={`/catalog?tag=${encodeURIComponent(t)}`}><Badge className="hover:border-accent">{t}</Badge></Link>) : <span className="text-muted">—</span>}
+              </dd>
+              <dt className="text-xs text-muted">Updated</dt>
+              <dd className="text-xs" title={e.updatedAt.toISOString()}>{e.updatedAt.toLocaleString()}</dd>
+            </dl>
+          </Card>
+        </div>
+      </div>
 
-          {graphKinds ? <EntityGraph entityRef={e.ref} /> : null}
+      {/* The graph gets the full width: five columns of nodes need it. */}
+      {graphKinds ? <div className="mt-4"><EntityGraph entityRef={e.ref} /></div> : null}
 
+      <div className="mt-4 grid items-start gap-4 min-[1100px]:grid-cols-[minmax(0,1fr)_20rem]">
+        <div className="min-w-0 space-y-4">
           {api ? (
             <Card>
               <CardHeader title="API definition" description={api.type ? `Type: ${api.type}` : undefined} />
@@ -150,38 +188,7 @@ export function EntityPage({ entityRef }: { entityRef: string }) {
         </div>
 
         <div className="min-w-0 space-y-4">
-          <Card>
-            <CardHeader title="About" />
-            <dl className="grid grid-cols-[6rem_minmax(0,1fr)] gap-x-3 gap-y-2 px-4 py-3 text-sm">
-              <dt className="text-xs text-muted">Owner</dt>
-              <dd data-testid="entity-owner">
-                {e.ownerTeam ? (
-                  <Link href={`/teams/${e.ownerTeam.slug}`} className="text-accent hover:underline">{e.ownerTeam.name}</Link>
-                ) : e.ownerRef ? (
-                  <Link href={entityHref(e.ownerRef)} className="text-accent hover:underline">{ownerLabel(e.ownerRef)}</Link>
-                ) : (
-                  <span className="text-muted">none</span>
-                )}
-              </dd>
-              {e.systemRef ? (
-                <>
-                  <dt className="text-xs text-muted">System</dt>
-                  <dd><Link href={entityHref(e.systemRef)} className="text-accent hover:underline">{ownerLabel(e.systemRef).replace(/^system:/, "")}</Link></dd>
-                </>
-              ) : null}
-              <dt className="text-xs text-muted">Lifecycle</dt>
-              <dd><LifecycleBadge lifecycle={e.lifecycle} /></dd>
-              <dt className="text-xs text-muted">Type</dt>
-              <dd>{e.type ?? <span className="text-muted">—</span>}</dd>
-              <dt className="text-xs text-muted">Tags</dt>
-              <dd className="flex flex-wrap gap-1">
-                {e.tags.length ? e.tags.map((t) => <Link key={t} href={`/catalog?tag=${encodeURIComponent(t)}`}><Badge className="hover:border-accent">{t}</Badge></Link>) : <span className="text-muted">—</span>}
-              </dd>
-              <dt className="text-xs text-muted">Updated</dt>
-              <dd className="text-xs" title={e.updatedAt.toISOString()}>{e.updatedAt.toLocaleString()}</dd>
-            </dl>
-          </Card>
-
+          <Scorecard scorecard={scorecard} />
           <Card>
             <CardHeader title="Source" />
             <dl className="grid grid-cols-[6rem_minmax(0,1fr)] gap-x-3 gap-y-2 px-4 py-3 text-sm" data-testid="entity-source">
@@ -203,7 +210,6 @@ export function EntityPage({ entityRef }: { entityRef: string }) {
             </dl>
           </Card>
 
-          <Scorecard scorecard={scorecard} />
         </div>
       </div>
     </>

@@ -11,9 +11,9 @@ export type Positioned = { id: string; x: number; y: number; column: number };
 export type RoutedEdge = { from: string; to: string; path: string };
 export type Layout = { width: number; height: number; nodes: Map<string, Positioned>; edges: RoutedEdge[]; nodeWidth: number; nodeHeight: number };
 
-export const NODE_W = 184;
+export const NODE_W = 168;
 export const NODE_H = 44;
-const GAP_X = 72;
+const GAP_X = 56;
 const GAP_Y = 14;
 const PAD = 16;
 

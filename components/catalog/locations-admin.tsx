@@ -1,5 +1,4 @@
 "use client";
-import Link from "next/link";
 import { useInfiniteQuery, useMutation, useQueryClient } from "@tanstack/react-query";
 import { Fragment, useState, type FormEvent } from "react";
 import { toast } from "sonner";
@@ -14,7 +13,7 @@ import { Table, Td, Th, Tr } from "@/components/ui/table";
 import { cn } from "@/components/ui/cn";
 import { fieldErrors } from "@/components/ui/field-errors";
 import { CatalogTabs } from "./catalog-tabs";
-import { entityHref, displayRef } from "./refs";
+import { displayRef } from "./refs";
 
 type Location = RouterOutputs["catalog"]["locations"]["items"][number];
 type Summary = RouterOutputs["catalog"]["upload"]["summary"];
@@ -60,7 +59,7 @@ export function LocationsAdmin({ canManage }: { canManage: boolean }) {
         }
       />
       <CatalogTabs />
-      <div className="grid items-start gap-4 min-[1100px]:grid-cols-[minmax(0,1fr)_22rem]">
+      <div className="grid items-start gap-4 min-[1100px]:grid-cols-[minmax(0,1fr)_20rem]">
         <div className="min-w-0">
           <ErrorNote error={locations.error} />
           <Card>
@@ -119,7 +118,6 @@ function LocationTable({ items, canManage, onChanged }: { items: Location[]; can
           <Th>Status</Th>
           <Th className="text-right">Entities</Th>
           <Th className="text-right">Problems</Th>
-          <Th className="max-[900px]:hidden">Last refresh</Th>
           {canManage ? <Th className="text-right">Actions</Th> : null}
         </tr>
       </thead>
@@ -137,15 +135,17 @@ function LocationTable({ items, canManage, onChanged }: { items: Location[]; can
                 <Td className="min-w-0">
                   <div className="flex items-center gap-1.5">
                     <Badge>{l.kind}</Badge>
-                    <span className="break-all font-mono text-xs">{l.target}</span>
+                    <span className="font-mono text-xs [overflow-wrap:anywhere]">{l.target}</span>
                   </div>
                   <div className="mt-0.5 text-xs text-muted">{l.origin === "config" ? "from OPSDECK_CATALOG_PATHS" : `uploaded${l.createdBy ? ` by ${l.createdBy}` : ""}`}</div>
-                  {l.message ? <div className="mt-0.5 text-xs text-muted">{l.message}</div> : null}
+                  {l.message && l.status !== "ok" ? <div className="mt-0.5 text-xs text-muted">{l.message}</div> : null}
                 </Td>
-                <Td><Badge tone={statusTone[l.status]}>{l.status}</Badge></Td>
+                <Td className="whitespace-nowrap">
+                  <Badge tone={statusTone[l.status]}>{l.status}</Badge>
+                  <div className="mt-1 text-xs text-muted" title={l.lastRefreshAt ? `Last refresh ${l.lastRefreshAt.toLocaleString()}` : undefined}>{l.lastRefreshAt ? relative(l.lastRefreshAt) : "never refreshed"}</div>
+                </Td>
                 <Td className="text-right tabular-nums">{l.entityCount}</Td>
                 <Td className={cn("text-right tabular-nums", l.problemCount > 0 && "font-medium text-failing")}>{l.problemCount}</Td>
-                <Td className="whitespace-nowrap text-xs text-muted max-[900px]:hidden" title={l.lastRefreshAt?.toISOString()}>{l.lastRefreshAt ? relative(l.lastRefreshAt) : "never"}</Td>
                 {canManage ? (
                   <Td className="whitespace-nowrap text-right">
                     <Button size="sm" variant="ghost" aria-label={`Refresh ${l.target}`} title="Refresh now" disabled={refresh.isPending} onClick={() => refresh.mutate({ locationId: l.id })}>
@@ -171,7 +171,7 @@ function LocationTable({ items, canManage, onChanged }: { items: Location[]; can
               </Tr>
               {expanded ? (
                 <tr>
-                  <td colSpan={canManage ? 7 : 6} className="border-b border-border bg-subtle/50 px-4 py-3">
+                  <td colSpan={canManage ? 6 : 5} className="border-b border-border bg-subtle/50 px-4 py-3">
                     <LocationErrors locationId={l.id} />
                   </td>
                 </tr>
@@ -201,7 +201,7 @@ export function LocationErrors({ locationId }: { locationId: string }) {
             <span className="font-mono" data-testid="error-position">{r.file}{r.line ? `:${r.line}` : ""}</span>
             <span className="font-mono text-muted">{r.code}</span>
             <span className="basis-full text-sm text-fg min-[900px]:basis-auto">{r.message}</span>
-            {r.entityRef ? <Link className="font-mono text-accent hover:underline" href={entityHref(r.entityRef)}>{displayRef(r.entityRef)}</Link> : null}
+            {r.entityRef ? <span className="font-mono text-muted">{displayRef(r.entityRef)}</span> : null}
           </li>
         ))}
       </ul>

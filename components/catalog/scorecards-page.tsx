@@ -143,7 +143,7 @@ function OverviewRow({ r }: { r: Row }) {
     <Tr data-owner={r.ownerRef}>
       <Td>
         {href ? <Link href={href} className="font-medium hover:underline">{r.teamName ?? r.owner}</Link> : <span className="text-muted">{r.owner}</span>}
-        {r.teamName && r.teamName !== r.owner ? <div className="text-xs text-muted">{r.owner}</div> : null}
+        {r.teamName && r.teamName.toLowerCase() !== r.owner.toLowerCase() ? <div className="text-xs text-muted">{r.owner}</div> : null}
       </Td>
       <Td className="text-right tabular-nums">{r.entities}</Td>
       <Td className="text-right">

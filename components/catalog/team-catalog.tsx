@@ -27,7 +27,12 @@ export function TeamCatalog({ slug }: { slug: string }) {
         <CardHeader
           title="Owned entities"
           description={s ? `${s.owned.total} in the catalog${s.owned.byKind.length ? `: ${s.owned.byKind.map((k) => `${k.count} ${kindLabel(k.kind)}`).join(", ")}` : ""}` : undefined}
-          actions={<Link href={`/catalog?owner=${encodeURIComponent(ownerRef)}`} className="text-xs text-accent hover:underline">Open in catalog</Link>}
+          actions={
+            <div className="flex gap-3 text-xs">
+              {s?.group ? <Link href={entityHref(s.group.ref)} className="text-accent hover:underline">Group entity</Link> : null}
+              <Link href={`/catalog?owner=${encodeURIComponent(ownerRef)}`} className="text-accent hover:underline">Open in catalog</Link>
+            </div>
+          }
         />
         <ErrorNote error={owned.error} />
         {owned.isPending ? (
