@@ -39,7 +39,8 @@ const API_RELATIONS = new Set(["providesApi", "consumesApi", "apiProvidedBy", "a
 
 export function EntityPage({ entityRef }: { entityRef: string }) {
   const trpc = useTRPC();
-  const page = useQuery(trpc.catalog.entity.queryOptions({ ref: entityRef }));
+  // A missing entity is an answer, not a transient failure: show it at once instead of retrying.
+  const page = useQuery(trpc.catalog.entity.queryOptions({ ref: entityRef }, { retry: (n, err) => n < 2 && err.data?.code !== "NOT_FOUND" }));
   if (page.error) {
     return (
       <>
