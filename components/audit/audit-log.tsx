@@ -92,9 +92,9 @@ function AuditTable({ rows }: { rows: Row[] }) {
               <Tr className="cursor-pointer" onClick={() => setOpen(expanded ? null : id)} aria-expanded={expanded} data-action={r.action} data-outcome={r.outcome}>
                 <Td><ChevronRight className={cn("size-3.5 text-muted transition-transform", expanded && "rotate-90")} /></Td>
                 <Td className="whitespace-nowrap font-mono text-xs" title={r.ts.toISOString()}>{r.ts.toLocaleString()}</Td>
-                <Td className="max-w-48 truncate">{r.actorLabel}</Td>
+                <Td className="max-w-44 truncate text-xs" title={r.actorLabel}>{r.actorLabel}</Td>
                 <Td className="font-mono text-xs">{r.action}</Td>
-                <Td className="max-w-56 truncate text-xs">{r.targetType ? `${r.targetType}: ${r.targetId}` : "—"}</Td>
+                <Td className="max-w-52 truncate text-xs" title={`${r.targetType}: ${r.targetId}`}>{r.targetType ? `${r.targetType}: ${r.targetId}` : "—"}</Td>
                 <Td><Badge tone={outcomeTone[r.outcome]}>{r.outcome}</Badge></Td>
                 <Td className="font-mono text-xs text-muted max-[1000px]:hidden">{r.ip || "—"}</Td>
               </Tr>
