@@ -55,6 +55,26 @@ const schema = z.object({
   // Scorecard rules file (YAML); default config/scorecards.yaml.
   OPSDECK_SCORECARDS_FILE: optionalString,
   OPSDECK_DATA_DIR: z.string().default(".data"),
+  // Metrics (docs/metrics.md): a Prometheus-compatible HTTP API. Unset: the demo generator in demo mode, no metrics otherwise.
+  OPSDECK_PROMETHEUS_URL: optionalString.pipe(z.url().refine((v) => /^https?:\/\//.test(v), "must be an http(s) URL").optional()),
+  OPSDECK_PROMETHEUS_BEARER_TOKEN: optionalString,
+  OPSDECK_PROMETHEUS_USERNAME: optionalString,
+  OPSDECK_PROMETHEUS_PASSWORD: optionalString,
+  OPSDECK_PROMETHEUS_HEADERS: z
+    .string()
+    .default("{}")
+    .transform((raw, ctx) => {
+      try {
+        return JSON.parse(raw) as unknown;
+      } catch {
+        ctx.addIssue({ code: "custom", message: 'must be JSON, e.g. {"X-Scope-OrgID":"ops"}' });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.record(z.string().regex(/^[A-Za-z0-9-]+$/, "header name"), z.string())),
+  OPSDECK_PROMETHEUS_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
+  // The scrape interval of the data source: rate() windows are at least 4× this (seconds).
+  OPSDECK_PROMETHEUS_SCRAPE_INTERVAL: z.coerce.number().int().min(1).max(3600).default(15),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   OPSDECK_TRUST_PROXY: boolFlag,
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
@@ -81,6 +101,12 @@ export function parseEnv(source: Record<string, string | undefined>, opts: { req
   if (oidcParts.some(Boolean) && !oidcParts.every(Boolean)) {
     const missing = ["OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET"].filter((_, i) => !oidcParts[i]);
     throw new ConfigError(`Invalid configuration:\n  ${missing.join(", ")}: required when any OIDC_* setting is given`);
+  }
+  if (e.OPSDECK_PROMETHEUS_BEARER_TOKEN && (e.OPSDECK_PROMETHEUS_USERNAME || e.OPSDECK_PROMETHEUS_PASSWORD)) {
+    throw new ConfigError("Invalid configuration:\n  OPSDECK_PROMETHEUS_BEARER_TOKEN: give a bearer token or a username/password, not both");
+  }
+  if (Boolean(e.OPSDECK_PROMETHEUS_USERNAME) !== Boolean(e.OPSDECK_PROMETHEUS_PASSWORD)) {
+    throw new ConfigError("Invalid configuration:\n  OPSDECK_PROMETHEUS_USERNAME, OPSDECK_PROMETHEUS_PASSWORD: give both or neither");
   }
   // Demo mode cannot be switched on by a flag: it exists only when no DATABASE_URL is configured and the launcher
   // started the embedded database. A production deployment (DATABASE_URL set) never gets the demo sign-in.

@@ -81,6 +81,8 @@ const SAMPLES: Record<string, Sample[]> = {
   ],
   "catalog.scorecardOverview": [{ label: "", input: () => ({ sort: "average", dir: "desc" }) }],
   "catalog.scorecardExport": [{ label: "", input: () => ({}) }],
+  // No OPSDECK_PROMETHEUS_URL and not demo mode in tests: answers { configured: false } after the entity lookup.
+  "metrics.health": [{ label: "", input: async (fx) => ({ ref: await matrixEntity(fx), range: { preset: "1h" } }) }],
 };
 
 function matrixDescriptor(name: string) {

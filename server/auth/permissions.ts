@@ -12,6 +12,7 @@ export const PERMISSIONS = {
   "catalog.read": { minRole: null, scope: "any", describe: "Browse the service catalog" },
   "catalog.locations.manage": { minRole: "admin", scope: "any", describe: "Upload descriptors, refresh and delete catalog locations" },
   "catalog.scorecards.manage": { minRole: null, scope: "global", describe: "Change the scorecard rules (rescores every entity)" },
+  "metrics.read": { minRole: null, scope: "any", describe: "See service health metrics (golden signals) of catalog components" },
   "audit.read": { minRole: "engineer", scope: "any", describe: "Read the audit log" },
   "audit.export": { minRole: "oncall", scope: "any", describe: "Export the audit log as CSV/JSONL" },
   "audit.verify": { minRole: null, scope: "global", describe: "Run a verification of the audit hash chain" },

@@ -4,6 +4,7 @@ import { adminRouter } from "./admin";
 import { auditRouter } from "./audit";
 import { catalogRouter } from "./catalog";
 import { systemRouter } from "./system";
+import { metricsRouter } from "./metrics";
 
 export const appRouter = router({
   system: systemRouter,
@@ -11,6 +12,7 @@ export const appRouter = router({
   admin: adminRouter,
   audit: auditRouter,
   catalog: catalogRouter,
+  metrics: metricsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,0 +1,64 @@
+// Pure helpers of the health charts (unit-tested in tests/metrics-ui.test.ts).
+
+export type Unit = "req/s" | "ratio" | "seconds" | "cores" | "bytes";
+export type Point = [t: number, v: number | null];
+
+const trim = (n: number, digits = 3) => Number(n.toPrecision(digits)).toString();
+
+/** A value with its unit, compactly: "12.3 req/s", "0.42 %", "215 ms", "0.35 cores", "312 MiB". */
+export function formatValue(v: number | null | undefined, unit: Unit): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return "—";
+  switch (unit) {
+    case "req/s":
+      return v >= 1000 ? `${trim(v / 1000)}k req/s` : `${trim(v)} req/s`;
+    case "ratio":
+      return `${trim(v * 100)} %`;
+    case "seconds":
+      return v >= 1 ? `${trim(v)} s` : v >= 0.001 ? `${trim(v * 1000)} ms` : `${trim(v * 1e6)} µs`;
+    case "cores":
+      return v < 1 ? `${trim(v * 1000)} mcores` : `${trim(v)} cores`;
+    case "bytes": {
+      const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+      let i = 0;
+      let x = Math.abs(v);
+      while (x >= 1024 && i < units.length - 1) {
+        x /= 1024;
+        i++;
+      }
+      return `${v < 0 ? "-" : ""}${trim(x)} ${units[i]}`;
+    }
+  }
+}
+
+/** Axis tick times: clock time for ranges up to a day, day + time beyond. */
+export function formatTick(t: number, spanMs: number): string {
+  const d = new Date(t);
+  const time = d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  return spanMs > 86_400_000 ? `${d.toLocaleDateString([], { month: "short", day: "numeric" })} ${time}` : time;
+}
+
+export type Row = { t: number } & Record<string, number | null>;
+
+/**
+ * Rows for a chart with one column per series (`s0`, `s1`, …) over the union of the series' timestamps. Downsampled
+ * series keep different timestamps, so a series without a point at a row's time gets the value interpolated between its
+ * neighbours (the line it would draw anyway); a real gap (null) stays null on both sides.
+ */
+export function mergeSeries(series: Point[][]): Row[] {
+  const times = [...new Set(series.flatMap((s) => s.map((p) => p[0])))].sort((a, b) => a - b);
+  const rows: Row[] = times.map((t) => ({ t }) as Row);
+  series.forEach((points, k) => {
+    const key = `s${k}`;
+    let j = 0; // index of the first point with time >= row time
+    for (const row of rows) {
+      while (j < points.length && points[j]![0] < row.t) j++;
+      const at = points[j];
+      if (at && at[0] === row.t) row[key] = at[1];
+      else {
+        const before = points[j - 1];
+        row[key] = before && at && before[1] !== null && at[1] !== null ? before[1] + ((at[1] - before[1]) * (row.t - before[0])) / (at[0] - before[0]) : null;
+      }
+    }
+  });
+  return rows;
+}

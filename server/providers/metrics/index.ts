@@ -1,0 +1,3 @@
+export * from "./types";
+export { PrometheusProvider, type PrometheusConfig } from "./prometheus";
+export { DemoMetricsProvider } from "./demo";

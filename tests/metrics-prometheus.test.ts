@@ -1,0 +1,206 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MetricsQueryError, PrometheusProvider, type MetricsProvider, type Series } from "@/server/providers/metrics";
+import { QueryCache } from "@/server/metrics/cache";
+import { cachedRangeQuery } from "@/server/metrics/query";
+import { lttb } from "@/server/metrics/lttb";
+import { chooseStep } from "@/server/metrics/step";
+import { planSignals, SELECTOR_ANNOTATION } from "@/server/metrics/templates";
+import { entityHealth } from "@/server/metrics/health";
+import { useTestDatabase } from "./helpers/db";
+import { freePort, startPrometheus, type TestPrometheus } from "./helpers/prometheus";
+
+// Against a REAL Prometheus + Pushgateway from Debian, started by the test on free loopback ports (tests/helpers/prometheus.ts).
+
+let prom: TestPrometheus;
+let provider: PrometheusProvider;
+
+async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await fn();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${what} did not happen within ${timeoutMs} ms${last ? `: ${String(last)}` : ""}`);
+}
+
+const only = (s: Series[]) => {
+  expect(s).toHaveLength(1);
+  return s[0]!;
+};
+const lastValue = (s: Series[]) => only(s).points.at(-1)![1]!;
+
+beforeAll(async () => {
+  prom = await startPrometheus();
+  provider = new PrometheusProvider({ url: prom.url, timeoutMs: 10_000 });
+  // A known series in the Pushgateway…
+  const push = await fetch(`${prom.pushgatewayUrl}/metrics/job/opsdeck_itest`, { method: "PUT", body: 'opsdeck_itest_info{team="payments"} 42\n' });
+  expect(push.ok).toBe(true);
+  // …and enough scrapes of both for rate() over a 5 s window.
+  await eventually("pushed series scraped", async () => ((await provider.instantQuery("opsdeck_itest_info")).length ? true : undefined));
+  await eventually("rates computable", async () => ((await provider.instantQuery('sum(rate(http_requests_total{service="itest"}[5s]))')).length ? true : undefined));
+  // At least 8 scrapes of the target, so the range tests have data across their whole (seconds-long) range.
+  await eventually("8 scrapes", async () => ((await provider.instantQuery('count_over_time(up{job="itest"}[1m]) >= 8')).length ? true : undefined));
+}, 90_000);
+
+afterAll(async () => {
+  await prom?.stop();
+});
+
+describe("Prometheus provider (real Prometheus)", () => {
+  it("instant query: the pushed value and its labels", async () => {
+    const s = only(await provider.instantQuery("opsdeck_itest_info"));
+    expect(s.labels).toMatchObject({ __name__: "opsdeck_itest_info", job: "opsdeck_itest", team: "payments" });
+    expect(s.points[0]![1]).toBe(42);
+    expect(Math.abs(s.points[0]![0] - Date.now())).toBeLessThan(10_000);
+  });
+
+  it("instant query at a given time, scalar results", async () => {
+    const at = new Date(Math.floor(Date.now() / 1000) * 1000);
+    const s = only(await provider.instantQuery("scalar(vector(7))", at));
+    expect(s.points).toEqual([[at.getTime(), 7]]);
+    expect(only(await provider.instantQuery("vector(1) / 0")).points[0]![1]).toBeNull(); // +Inf: a gap, not a number
+  });
+
+  it("range query: one point per step with the known rate", async () => {
+    const end = new Date(Math.floor(Date.now() / 1000) * 1000);
+    const start = new Date(end.getTime() - 4_000);
+    const s = only(await provider.rangeQuery('sum(rate(http_requests_total{service="itest",code="200"}[3s]))', { start, end, stepSeconds: 1 }));
+    expect(s.points).toHaveLength(5);
+    expect(s.points.map((p) => p[0])).toEqual([0, 1, 2, 3, 4].map((i) => start.getTime() + i * 1000));
+    for (const [, v] of s.points) {
+      expect(v).toBeGreaterThan(7);
+      expect(v).toBeLessThan(13);
+    }
+  });
+
+  it("series metadata", async () => {
+    const sets = await provider.series(['http_requests_total{service="itest"}']);
+    expect(sets.map((l) => l.code).sort()).toEqual(["200", "500"]);
+    expect(sets[0]).toMatchObject({ __name__: "http_requests_total", job: "itest" });
+  });
+
+  it("surfaces Prometheus' own error messages", async () => {
+    const parse = await provider.instantQuery("sum(rate(http_requests_total[1m])").catch((e: unknown) => e);
+    expect(parse).toBeInstanceOf(MetricsQueryError);
+    expect((parse as MetricsQueryError).kind).toBe("bad_data");
+    expect((parse as MetricsQueryError).status).toBe(400);
+    expect((parse as Error).message).toMatch(/^bad_data: .*parse error/);
+
+    const tooMany = await provider.rangeQuery("up", { start: new Date(Date.now() - 86_400_000), end: new Date(), stepSeconds: 1 }).catch((e: unknown) => e);
+    expect((tooMany as Error).message).toMatch(/exceeded maximum resolution of 11,000 points/);
+
+    const execution = await provider.instantQuery('label_replace(up, "x", "$1", "job", "(")').catch((e: unknown) => e);
+    expect((execution as MetricsQueryError).kind).toBe("execution");
+    expect((execution as MetricsQueryError).message).toMatch(/^execution: invalid regular expression/);
+  });
+
+  it("names an unreachable data source and a non-Prometheus answer", async () => {
+    const gone = new PrometheusProvider({ url: `http://127.0.0.1:${await freePort()}`, timeoutMs: 2_000 });
+    const e1 = (await gone.instantQuery("up").catch((e: unknown) => e)) as MetricsQueryError;
+    expect(e1.kind).toBe("unavailable");
+    expect(e1.message).toMatch(/unreachable: ECONNREFUSED/);
+    const notProm = new PrometheusProvider({ url: `${prom.pushgatewayUrl}/nothing-here` });
+    const e2 = (await notProm.instantQuery("up").catch((e: unknown) => e)) as MetricsQueryError;
+    expect(e2.kind).toBe("bad_response");
+    expect(e2.message).toMatch(/HTTP 40\d/);
+  });
+});
+
+describe("golden signals against real Prometheus", () => {
+  const t = useTestDatabase();
+
+  it("the default templates compute the known rates, error ratio, latency quantiles and saturation", async () => {
+    const panels = planSignals({ name: "itest", annotations: {} }, "5s");
+    const values: Record<string, number> = {};
+    for (const p of panels) for (const q of p.queries) values[`${p.id}:${q.label}`] = lastValue(await provider.instantQuery(q.promql!));
+    expect(values["requestRate:Request rate"]).toBeGreaterThan(9);
+    expect(values["requestRate:Request rate"]).toBeLessThan(13);
+    expect(values["errorRatio:Error ratio (5xx)"]).toBeGreaterThan(0.06);
+    expect(values["errorRatio:Error ratio (5xx)"]).toBeLessThan(0.13);
+    // 6/11 ≤ 50 ms: the median lies in the first bucket, p95/p99 in the 100–500 ms bucket
+    expect(values["latency:p50"]).toBeLessThanOrEqual(0.05);
+    expect(values["latency:p95"]).toBeGreaterThan(0.1);
+    expect(values["latency:p99"]).toBeGreaterThan(values["latency:p95"]!);
+    expect(values["latency:p99"]).toBeLessThanOrEqual(0.5);
+    expect(values["cpu:CPU"]).toBeGreaterThan(0.15);
+    expect(values["cpu:CPU"]).toBeLessThan(0.35);
+    expect(values["memory:Memory (working set)"]).toBe(100 * 1024 * 1024);
+  });
+
+  it("step selection and LTTB keep a long range within the point budgets", async () => {
+    const end = new Date();
+    const step = chooseStep(new Date(end.getTime() - 3_600_000), end, 1);
+    expect(step.stepSeconds).toBe(2); // 3600 s / 2000 points → the next nice step
+    const raw = only(await provider.rangeQuery("sin(vector(time()) / 100)", step));
+    expect(raw.points.length).toBe(1801);
+    const down = lttb(raw.points, 1000);
+    expect(down).toHaveLength(1000);
+    expect(down[0]).toEqual(raw.points[0]);
+    expect(down.at(-1)).toEqual(raw.points.at(-1));
+  });
+
+  it("coalesces concurrent identical range queries and caches the answer briefly", async () => {
+    let upstream = 0;
+    const counting: MetricsProvider = {
+      kind: "prometheus",
+      id: provider.id,
+      instantQuery: (...a) => provider.instantQuery(...a),
+      series: (...a) => provider.series(...a),
+      rangeQuery: (...a) => (upstream++, provider.rangeQuery(...a)),
+    };
+    const cache = new QueryCache<Series[]>(60_000);
+    const end = new Date(Math.floor(Date.now() / 1000) * 1000);
+    const step = { start: new Date(end.getTime() - 5_000), end, stepSeconds: 1 };
+    const q = 'sum(rate(http_requests_total{service="itest"}[3s]))';
+    const results = await Promise.all(Array.from({ length: 8 }, () => cachedRangeQuery(counting, q, step, cache)));
+    expect(upstream).toBe(1);
+    expect(new Set(results).size).toBe(1);
+    await cachedRangeQuery(counting, q, step, cache);
+    expect(upstream).toBe(1);
+    await cachedRangeQuery(counting, q, { ...step, stepSeconds: 2 }, cache);
+    expect(upstream).toBe(2);
+    expect(only(results[0]!).points).toEqual(only(await provider.rangeQuery(q, step)).points);
+  });
+
+  it("entityHealth: a catalog component's panels, with a failing override showing Prometheus' error on its panel", async () => {
+    const meta = (annotations: Record<string, string>) => ({ annotations });
+    await t.db.entity.create({ data: { kind: "Component", name: "itest", ref: "component:default/itest", metadata: meta({ [SELECTOR_ANNOTATION]: 'job="itest"' }) } });
+    await t.db.entity.create({
+      data: { kind: "Component", name: "broken", ref: "component:default/broken", metadata: meta({ "opsdeck.dev/prometheus-query.cpu": "sum(rate(x{{{selector}}}[{{window}}])) by" }) },
+    });
+    await t.db.entity.create({ data: { kind: "System", name: "sys", ref: "system:default/sys" } });
+    const source = { provider, scrapeIntervalSeconds: 1 };
+    const now = new Date();
+    const range = { from: new Date(now.getTime() - 5 * 60_000), to: now };
+
+    const h = await entityHealth(t.db, source, { ref: "component:itest", range, maxPoints: 100 }, { cache: new QueryCache(1) });
+    if (!h.configured) throw new Error("expected a configured source");
+    expect(h.provider).toEqual({ kind: "prometheus", demo: false });
+    expect(h.range.stepSeconds).toBe(1);
+    expect(h.panels.map((p) => p.id)).toEqual(["requestRate", "errorRatio", "latency", "cpu", "memory"]);
+    const rate = h.panels[0]!.queries[0]!;
+    expect(rate.promql).toBe('sum(rate(http_requests_total{job="itest"}[4s]))');
+    expect(rate.error).toBeNull();
+    expect(rate.series[0]!.points.length).toBeLessThanOrEqual(100);
+    expect(rate.series[0]!.points.at(-1)![1]).toBeGreaterThan(5);
+    // the selector annotation applies to the container metrics too (same scrape job here)
+    expect(h.panels.find((p) => p.id === "cpu")!.queries[0]!.series[0]!.points.at(-1)![1]).toBeCloseTo(0.25, 1);
+
+    const b = await entityHealth(t.db, source, { ref: "component:broken", range, maxPoints: 100 }, { cache: new QueryCache(1) });
+    if (!b.configured) throw new Error("expected a configured source");
+    const cpu = b.panels.find((p) => p.id === "cpu")!;
+    expect(cpu.source).toBe("annotation");
+    expect(cpu.queries[0]!.error).toMatch(/^bad_data: .*parse error/);
+    expect(b.panels.find((p) => p.id === "memory")!.queries[0]!.error).toBeNull();
+
+    await expect(entityHealth(t.db, source, { ref: "system:sys", range, maxPoints: 100 })).rejects.toThrow(/Components/);
+    await expect(entityHealth(t.db, source, { ref: "component:nope", range, maxPoints: 100 })).rejects.toThrow(/not in the catalog/);
+    expect(await entityHealth(t.db, null, { ref: "component:itest", range, maxPoints: 100 })).toEqual({ configured: false });
+  });
+});
