@@ -15,7 +15,7 @@ type RouteStats = { route: string; firstLoadUncompressedJsBytes: number; firstLo
 const routes = JSON.parse(readFileSync(statsFile, "utf8")) as RouteStats[];
 const gz = new Map<string, number>();
 const gzipSize = (file: string) => {
-  if (!gz.has(file)) gz.set(file, gzipSync(readFileSync(file.replace(/^\.next/, dist)), { level: 9 }).length);
+  if (!gz.has(file)) gz.set(file, gzipSync(readFileSync(file.replace(/^\.next(?=\/)/, dist)), { level: 9 }).length);
   return gz.get(file)!;
 };
 

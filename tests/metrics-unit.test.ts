@@ -234,6 +234,16 @@ describe("demo provider", () => {
     expect(Math.max(...l!.points.map(([, v]) => v!))).toBeGreaterThan(3 * Math.min(...l!.points.map(([, v]) => v!)));
   });
 
+  it("spreads incidents: every demo service has some in four weeks, none is always on", () => {
+    const start = Date.parse("2026-03-01T00:00:00Z");
+    for (const service of ["payments-api", "ledger", "cart-service", "auth-service", "search-api"]) {
+      let minutes = 0;
+      for (let t = start; t < start + 28 * 86_400_000; t += 60_000) if (incidentAt(service, t) > 0) minutes++;
+      expect(minutes, service).toBeGreaterThan(60);
+      expect(minutes, service).toBeLessThan(28 * 24 * 60 * 0.05);
+    }
+  });
+
   it("refuses more than 11,000 points as Prometheus does", async () => {
     await expect(demo.rangeQuery(rate!, { ...range, stepSeconds: 1 })).rejects.toThrow(/11,000 points/);
   });
@@ -294,7 +304,8 @@ describe("chart helpers", () => {
     expect(formatValue(12.345, "req/s")).toBe("12.3 req/s");
     expect(formatValue(0.0042, "ratio")).toBe("0.42 %");
     expect(formatValue(0.215, "seconds")).toBe("215 ms");
-    expect(formatValue(0.35, "cores")).toBe("350 mcores");
+    expect(formatValue(0.35, "cores")).toBe("0.35 cores");
+    expect(formatValue(0, "seconds")).toBe("0 ms");
     expect(formatValue(312 * 1024 * 1024, "bytes")).toBe("312 MiB");
     expect(formatValue(null, "bytes")).toBe("—");
   });

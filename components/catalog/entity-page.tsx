@@ -14,6 +14,7 @@ import { ApiDefinition } from "./api-definition";
 import { LifecycleBadge, ScoreBadge, levelTone } from "./score-badge";
 import { displayRef, entityHref, kindLabel, ownerLabel } from "./refs";
 import { InlineCode } from "./inline-code";
+import { HealthSection } from "@/components/metrics/health-section";
 
 type Page = RouterOutputs["catalog"]["entity"];
 type Related = Page["relations"][number]["items"][number];
@@ -147,6 +148,9 @@ export function EntityPage({ entityRef }: { entityRef: string }) {
           </Card>
         </div>
       </div>
+
+      {/* Golden-signal charts (issue 5); the chart library is loaded lazily inside. */}
+      {e.kind === "Component" ? <div className="mt-4"><HealthSection entityRef={e.ref} /></div> : null}
 
       {/* The graph gets the full width: five columns of nodes need it. */}
       {graphKinds ? <div className="mt-4"><EntityGraph entityRef={e.ref} /></div> : null}

@@ -14,9 +14,10 @@ export function formatValue(v: number | null | undefined, unit: Unit): string {
     case "ratio":
       return `${trim(v * 100)} %`;
     case "seconds":
+      if (v === 0) return "0 ms";
       return v >= 1 ? `${trim(v)} s` : v >= 0.001 ? `${trim(v * 1000)} ms` : `${trim(v * 1e6)} µs`;
     case "cores":
-      return v < 1 ? `${trim(v * 1000)} mcores` : `${trim(v)} cores`;
+      return `${trim(v)} cores`;
     case "bytes": {
       const units = ["B", "KiB", "MiB", "GiB", "TiB"];
       let i = 0;

@@ -67,7 +67,7 @@ const INCIDENT_BUCKET = 6 * HOUR;
 export function valueAt(service: string, signal: Signal, t: number): number {
   const seed = hash(service);
   const load = dailyLoad(t);
-  const noise = (salt: string) => unit(hash(`${service}:${salt}:${Math.floor(t / MINUTE)}`)) * 2 - 1; // -1..1
+  const noise = (salt: string) => 0.7 * valueNoise(`${service}:${salt}`, t, 2 * MINUTE) + 0.3 * valueNoise(`${service}:${salt}:fine`, t, 20_000); // -1..1, smooth
   const inc = incidentAt(service, t);
   const baseRate = 15 + (seed % 180);
   switch (signal.type) {
@@ -75,7 +75,7 @@ export function valueAt(service: string, signal: Signal, t: number): number {
       return Math.max(0, baseRate * load * (1 + 0.06 * noise("r")) * (inc ? 1 - 0.25 * inc : 1));
     case "errors": {
       const base = 0.001 + (seed % 40) / 10_000; // 0.1 %–0.5 %
-      return Math.min(1, Math.max(0, base * (1 + 0.5 * noise("e")) + (inc ? 0.02 + 0.13 * inc : 0)));
+      return Math.min(1, Math.max(0, base * (1 + 0.35 * noise("e")) + (inc ? 0.02 + 0.13 * inc : 0)));
     }
     case "latency": {
       const p50 = (0.018 + (seed % 50) / 1000) * (0.85 + 0.3 * load) * (1 + 0.05 * noise("l"));
@@ -93,6 +93,16 @@ export function valueAt(service: string, signal: Signal, t: number): number {
     case "generic":
       return 0.5 + 0.4 * Math.sin((2 * Math.PI * t) / (24 * HOUR)) + 0.05 * noise("g");
   }
+}
+
+/** Smooth deterministic noise in -1..1: hashed values every `period` ms, eased between. */
+function valueNoise(key: string, t: number, period: number): number {
+  const i = Math.floor(t / period);
+  const f = t / period - i;
+  const a = unit(hash(`${key}:${i}`)) * 2 - 1;
+  const b = unit(hash(`${key}:${i + 1}`)) * 2 - 1;
+  const e = f * f * (3 - 2 * f);
+  return a + (b - a) * e;
 }
 
 /** 0.35 (night) … 1 (afternoon, UTC), weekends at 70 %. */
@@ -119,13 +129,19 @@ export function incidentAt(service: string, t: number): number {
   return 0;
 }
 
-/** FNV-1a, 32 bits. */
+/** FNV-1a, 32 bits, finalised. */
 function hash(s: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) {
     h ^= s.charCodeAt(i);
     h = Math.imul(h, 0x01000193) >>> 0;
   }
+  // murmur3's finaliser: FNV alone mixes the high bits poorly for keys that differ only at the end.
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
   return h >>> 0;
 }
 

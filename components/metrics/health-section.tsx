@@ -1,0 +1,142 @@
+"use client";
+import dynamic from "next/dynamic";
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { useState } from "react";
+import { Activity, AlertTriangle } from "lucide-react";
+import { useTRPC, type RouterOutputs } from "@/lib/trpc";
+import { Card, CardHeader } from "@/components/ui/card";
+import { Badge } from "@/components/ui/badge";
+import { ErrorNote, Skeleton } from "@/components/ui/states";
+import { cn } from "@/components/ui/cn";
+
+// recharts only loads with this chunk, when a Health section renders.
+const SignalChart = dynamic(() => import("./signal-chart"), { ssr: false, loading: () => <ChartSkeleton /> });
+
+const PRESETS = ["1h", "6h", "24h", "7d"] as const;
+type Preset = (typeof PRESETS)[number];
+type Health = RouterOutputs["metrics"]["health"];
+type Panel = Extract<Health, { configured: true }>["panels"][number];
+
+const LATENCY_COLORS = ["var(--accent)", "var(--degraded)", "var(--failing)"];
+
+export function HealthSection({ entityRef }: { entityRef: string }) {
+  const trpc = useTRPC();
+  const [preset, setPreset] = useState<Preset>("6h");
+  const q = useQuery(
+    trpc.metrics.health.queryOptions({ ref: entityRef, range: { preset } }, { placeholderData: keepPreviousData, refetchInterval: 60_000, staleTime: 15_000 }),
+  );
+  const data = q.data;
+  const demo = data?.configured && data.provider.demo;
+  return (
+    <Card id="health" data-testid="health-section" aria-busy={q.isFetching}>
+      <CardHeader
+        title={
+          <span className="inline-flex items-center gap-2">
+            <Activity className="size-4 text-muted" aria-hidden /> Health
+            {demo ? <Badge tone="degraded" className="font-normal" >demo data</Badge> : null}
+          </span>
+        }
+        description={data?.configured ? `Golden signals · step ${data.range.stepSeconds}s · rate window ${data.range.rateWindow}${data.provider.kind === "prometheus" ? " · Prometheus" : ""}` : "Golden signals from the metrics data source"}
+        actions={
+          <div role="group" aria-label="Time range" className="flex overflow-hidden rounded-md border border-border text-xs">
+            {PRESETS.map((p) => (
+              <button
+                key={p}
+                type="button"
+                aria-pressed={preset === p}
+                onClick={() => setPreset(p)}
+                className={cn("px-2.5 py-1 hover:bg-subtle", preset === p && "bg-accent text-accent-fg hover:bg-accent")}
+              >
+                {p}
+              </button>
+            ))}
+          </div>
+        }
+      />
+      <div className="p-4">
+        {q.error ? (
+          <ErrorNote error={q.error} />
+        ) : !data ? (
+          <div className="grid gap-4 min-[900px]:grid-cols-2" aria-label="Loading charts">
+            {Array.from({ length: 4 }, (_, i) => <PanelSkeleton key={i} />)}
+          </div>
+        ) : !data.configured ? (
+          <p className="text-sm text-muted">
+            No metrics data source is configured. Set <code className="font-mono text-fg">OPSDECK_PROMETHEUS_URL</code> (see the README) to see request rate, errors, latency and saturation here.
+          </p>
+        ) : (
+          <div className="grid gap-4 min-[900px]:grid-cols-2">
+            {data.panels.map((p) => (
+              <SignalPanel key={p.id} panel={p} start={data.range.start.getTime()} end={data.range.end.getTime()} />
+            ))}
+          </div>
+        )}
+      </div>
+    </Card>
+  );
+}
+
+function SignalPanel({ panel, start, end }: { panel: Panel; start: number; end: number }) {
+  const failed = panel.queries.filter((q) => q.error);
+  const series = panel.queries.flatMap((q) => q.series.map((s) => ({ name: s.name, points: s.points })));
+  const allFailed = failed.length === panel.queries.length;
+  return (
+    <section className="min-w-0 rounded-md border border-border p-3" data-testid={`health-panel-${panel.id}`} data-series={series.length} data-failed={failed.length}>
+      <div className="mb-2 flex items-center justify-between gap-2">
+        <h3 className="text-xs font-semibold uppercase tracking-wide text-muted">{panel.title}</h3>
+        {panel.source !== "default" ? <Badge className="font-normal">{panel.source === "selector" ? "custom selector" : "custom query"}</Badge> : null}
+      </div>
+      {allFailed ? (
+        <ChartMessage tone="error" title="Query failed" lines={failed.map((q) => q.error ?? "")} queries={panel.queries.map((q) => q.promql)} />
+      ) : series.length === 0 ? (
+        <ChartMessage tone="empty" title="No data for this range" lines={["The data source returned no series: check the selector or the annotations."]} queries={panel.queries.map((q) => q.promql)} />
+      ) : (
+        <>
+          <SignalChart series={series} unit={panel.unit} start={start} end={end} colors={panel.id === "latency" ? LATENCY_COLORS : panel.id === "errorRatio" ? ["var(--failing)"] : undefined} />
+          {series.length > 1 ? (
+            <ul className="mt-1 flex flex-wrap gap-3 text-xs text-muted">
+              {series.map((s, i) => (
+                <li key={s.name} className="inline-flex items-center gap-1.5">
+                  <span className="inline-block h-0.5 w-3 rounded" style={{ background: (panel.id === "latency" ? LATENCY_COLORS : ["var(--accent)", "var(--degraded)", "var(--failing)"])[i % 3] }} />
+                  {s.name}
+                </li>
+              ))}
+            </ul>
+          ) : null}
+          {failed.length ? <ChartMessage tone="error" title="Some queries failed" lines={failed.map((q) => `${q.label}: ${q.error}`)} /> : null}
+        </>
+      )}
+    </section>
+  );
+}
+
+function ChartMessage({ tone, title, lines, queries }: { tone: "error" | "empty"; title: string; lines: string[]; queries?: (string | null)[] }) {
+  return (
+    <div
+      role={tone === "error" ? "alert" : "status"}
+      className={cn("flex min-h-[180px] flex-col justify-center gap-1 rounded-md border px-3 py-2 text-xs", tone === "error" ? "border-failing/40 bg-failing/10 text-failing" : "border-dashed border-border text-muted")}
+    >
+      <p className="inline-flex items-center gap-1.5 font-semibold">{tone === "error" ? <AlertTriangle className="size-3.5" aria-hidden /> : null}{title}</p>
+      {lines.map((l, i) => <p key={i} className="break-words font-mono">{l}</p>)}
+      {queries?.filter(Boolean).length ? (
+        <details className="mt-1 text-muted">
+          <summary className="cursor-pointer">PromQL</summary>
+          {queries.filter(Boolean).map((pq, i) => <pre key={i} className="mt-1 whitespace-pre-wrap break-all font-mono">{pq}</pre>)}
+        </details>
+      ) : null}
+    </div>
+  );
+}
+
+function ChartSkeleton() {
+  return <Skeleton className="h-[180px] w-full" />;
+}
+
+function PanelSkeleton() {
+  return (
+    <div className="rounded-md border border-border p-3">
+      <Skeleton className="mb-3 h-3 w-32" />
+      <ChartSkeleton />
+    </div>
+  );
+}

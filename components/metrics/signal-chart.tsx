@@ -1,0 +1,59 @@
+"use client";
+// The recharts part of the Health section: loaded lazily (next/dynamic) so pages without charts do not carry recharts.
+import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { formatTick, formatValue, mergeSeries, type Point, type Unit } from "./format";
+
+export type ChartSeries = { name: string; points: Point[] };
+
+const PALETTE = ["var(--accent)", "var(--degraded)", "var(--failing)", "var(--healthy)", "var(--muted)"];
+
+export default function SignalChart({ series, unit, start, end, colors }: { series: ChartSeries[]; unit: Unit; start: number; end: number; colors?: string[] }) {
+  const rows = mergeSeries(series.map((s) => s.points));
+  const span = end - start;
+  const palette = colors ?? PALETTE;
+  return (
+    <ResponsiveContainer width="100%" height={180}>
+      <LineChart data={rows} margin={{ top: 8, right: 12, bottom: 0, left: 0 }}>
+        <CartesianGrid stroke="var(--border)" strokeDasharray="3 3" vertical={false} />
+        <XAxis
+          dataKey="t"
+          type="number"
+          scale="time"
+          domain={[start, end]}
+          tickFormatter={(t: number) => formatTick(t, span)}
+          tick={{ fill: "var(--muted)", fontSize: 11 }}
+          stroke="var(--border)"
+          minTickGap={40}
+        />
+        <YAxis
+          width={88}
+          tickFormatter={(v: number) => formatValue(v, unit)}
+          tick={{ fill: "var(--muted)", fontSize: 11 }}
+          stroke="var(--border)"
+          domain={[0, "auto"]}
+        />
+        <Tooltip
+          isAnimationActive={false}
+          cursor={{ stroke: "var(--muted)", strokeDasharray: "3 3" }}
+          content={({ active, payload, label }) =>
+            active && payload?.length ? (
+              <div className="rounded-md border border-border bg-card px-2.5 py-1.5 text-xs shadow-md" data-testid="chart-tooltip">
+                <div className="mb-1 text-muted">{new Date(Number(label)).toLocaleString()}</div>
+                {payload.map((p) => (
+                  <div key={String(p.dataKey)} className="flex items-center gap-2">
+                    <span className="inline-block size-2 rounded-full" style={{ background: p.color }} />
+                    <span className="text-muted">{p.name}</span>
+                    <span className="ml-auto pl-3 font-mono tabular-nums">{formatValue(typeof p.value === "number" ? p.value : null, unit)}</span>
+                  </div>
+                ))}
+              </div>
+            ) : null
+          }
+        />
+        {series.map((s, i) => (
+          <Line key={i} dataKey={`s${i}`} name={s.name} stroke={palette[i % palette.length]} dot={false} strokeWidth={1.5} isAnimationActive={false} connectNulls={false} />
+        ))}
+      </LineChart>
+    </ResponsiveContainer>
+  );
+}

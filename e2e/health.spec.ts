@@ -1,0 +1,42 @@
+import { expect, test } from "@playwright/test";
+import { signInViaIdp } from "./support/auth";
+import { DEMO_APP } from "./support/urls";
+
+// Health section (issue 5, first part). The demo-mode server answers with the demo metrics generator; the production-style
+// app (DATABASE_URL, no OPSDECK_PROMETHEUS_URL) has no data source and says how to configure one.
+// The Prometheus provider itself is tested against a real Prometheus in tests/metrics-prometheus.test.ts.
+
+test("health: a service's golden-signal charts with demo data, time range presets and tooltips with units", async ({ page }) => {
+  await page.goto(`${DEMO_APP}/signin`);
+  await page.getByRole("button", { name: /Alice Admin/ }).click();
+  await expect(page.getByTestId("current-user")).toBeVisible();
+  await page.goto(`${DEMO_APP}/catalog/component/default/payments-api`);
+  const health = page.getByTestId("health-section");
+  await expect(health).toBeVisible();
+  await expect(health.getByText("demo data")).toBeVisible();
+  for (const id of ["requestRate", "errorRatio", "latency", "cpu", "memory"]) {
+    const panel = health.getByTestId(`health-panel-${id}`);
+    await expect(panel.locator("svg.recharts-surface")).toBeVisible();
+    await expect(panel).toHaveAttribute("data-failed", "0");
+    // a drawn line with many points, not an empty chart
+    await expect.poll(async () => (await panel.locator("path.recharts-line-curve").first().getAttribute("d"))?.length ?? 0).toBeGreaterThan(500);
+  }
+  await expect(health.getByTestId("health-panel-latency")).toHaveAttribute("data-series", "3");
+  await expect(health.getByText(/step 15s/)).toBeVisible();
+
+  await health.getByRole("button", { name: "7d", exact: true }).click();
+  await expect(health.getByRole("button", { name: "7d", exact: true })).toHaveAttribute("aria-pressed", "true");
+  await expect(health.getByText(/step 600s/)).toBeVisible();
+
+  const chart = health.getByTestId("health-panel-latency").locator("svg.recharts-surface");
+  await chart.scrollIntoViewIfNeeded();
+  await chart.hover({ position: { x: 200, y: 60 } });
+  await expect(page.getByTestId("chart-tooltip")).toContainText(/p99\s*[\d.]+ (ms|s)/);
+});
+
+test("health: without a metrics data source the section says how to configure one", async ({ page }) => {
+  await signInViaIdp(page, "root", "root-pw");
+  await page.goto("/catalog/component/default/payments-api"); // seeded by scripts/seed.ts
+  await expect(page.getByTestId("health-section")).toContainText("No metrics data source is configured");
+  await expect(page.getByTestId("health-section")).toContainText("OPSDECK_PROMETHEUS_URL");
+});
