@@ -94,6 +94,29 @@ describe("catalog queries over the demo catalog", () => {
     expect((await c.suggest({ q: "checkout" }))[0]).toMatchObject({ name: "checkout" });
   });
 
+  it("typo fallback: only when nothing matches otherwise, ranked by name similarity alone, the same in list, facets and filters", async () => {
+    const c = caller(viewer);
+    const typo = await c.list({ q: "recommendatons" });
+    expect(typo.items.map((i) => i.name)).toContain("recommendations-engine");
+    expect(typo.items.every((i, k) => k === 0 || i.rank! <= typo.items[k - 1]!.rank!)).toBe(true);
+    const sims = await t.pg.query(`SELECT "name", round(similarity("name", 'recommendatons')::float8 * 1e6) / 1e6 AS sim FROM "Entity" WHERE "name" % 'recommendatons'`);
+    const simOf = new Map(sims.rows.map((r) => [r.name as string, Number(r.sim)]));
+    expect(typo.items.map((i) => i.name).sort()).toEqual([...simOf.keys()].sort());
+    for (const i of typo.items) expect(i.rank).toBe(simOf.get(i.name));
+    expect((await c.facets({ q: "recommendatons" })).total).toBe(typo.items.length);
+    // With a filter that excludes every typo match: no rows, and no fallback to something else.
+    expect((await c.list({ q: "recommendatons", filters: { kind: ["User"] } })).items).toEqual([]);
+    // A text that matches (here by substring) never falls back, even when a filter leaves nothing.
+    expect((await c.list({ q: "ledger", filters: { kind: ["User"] } })).items).toEqual([]);
+    // Exact name match first whatever the case; ranks are rounded to 6 decimals (stable in cursors).
+    const upper = await c.list({ q: "LEDGER" });
+    expect(upper.items[0]!.name).toBe("ledger");
+    expect(upper.items.every((i) => Math.round(i.rank! * 1e6) / 1e6 === i.rank)).toBe(true);
+    // The other sorts select the same rows.
+    const byName = await c.list({ q: "recommendatons", sort: "name" });
+    expect(byName.items.map((i) => i.name).sort()).toEqual([...simOf.keys()].sort());
+  });
+
   it("pages search results by rank without repeats", async () => {
     const c = caller(viewer);
     const first = await c.list({ q: "service", limit: 5 });

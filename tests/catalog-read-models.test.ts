@@ -3,14 +3,14 @@ import { DEMO_CATALOG_DIR } from "@/server/catalog/config";
 import { ingestLocation, syncConfiguredLocations } from "@/server/catalog/ingest";
 import { facetCounts, listEntities, type Filters } from "@/server/catalog/queries";
 import { scorecardOverview } from "@/server/catalog/report";
-import { compactReadModels } from "@/server/catalog/read-models";
+import { analyzeAfterBulkWrite, compactReadModels } from "@/server/catalog/read-models";
 import { loadRules, recomputeAllScores, saveRules } from "@/server/catalog/scorecards";
 import { deleteLocation, uploadAndIngest } from "@/server/catalog/locations";
 import { useTestDatabase } from "./helpers/db";
 import { catalogDir, component, descriptor, dirLocation, ingest } from "./helpers/catalog";
 
 /**
- * The read models (EntitySearch, EntityFacetCount, EntityScoreRollup) are trigger-maintained copies/aggregates of Entity
+ * The read models (EntitySearch, EntityFacetCount, EntityFacetTotal, EntityScoreRollup) are trigger-maintained copies/aggregates of Entity
  * and EntityScore. After every kind of write they must equal what a query over the source tables gives.
  */
 describe("catalog read models stay consistent with Entity and EntityScore", () => {
@@ -38,6 +38,15 @@ describe("catalog read models stay consistent with Entity and EntityScore", () =
         `SELECT e."kind", e."type", e."lifecycle", d.dim, d.value, count(*)::int FROM "Entity" e CROSS JOIN LATERAL (
            VALUES ('kind', e."kind"), ('type', e."type"), ('owner', e."ownerRef"), ('lifecycle', e."lifecycle"), ('system', e."systemRef")
            UNION ALL SELECT DISTINCT 'tag', x FROM unnest(e."tags") x) d(dim, value) WHERE d.value IS NOT NULL GROUP BY 1, 2, 3, 4, 5`,
+      ),
+    ).toEqual({ missing: [], extra: [] });
+    // The (dim, value) totals equal the same GROUP BY without kind/type/lifecycle.
+    expect(
+      await diff(
+        `SELECT "dim", "value", sum("n")::int AS n FROM "EntityFacetTotal" GROUP BY 1, 2 HAVING sum("n") <> 0`,
+        `SELECT d.dim, d.value, count(*)::int FROM "Entity" e CROSS JOIN LATERAL (
+           VALUES ('kind', e."kind"), ('type', e."type"), ('owner', e."ownerRef"), ('lifecycle', e."lifecycle"), ('system', e."systemRef")
+           UNION ALL SELECT DISTINCT 'tag', x FROM unnest(e."tags") x) d(dim, value) WHERE d.value IS NOT NULL GROUP BY 1, 2`,
       ),
     ).toEqual({ missing: [], extra: [] });
     // Score keys follow the entity; the rollup equals an aggregate over the score rows joined to their entities.
@@ -144,12 +153,40 @@ describe("catalog read models stay consistent with Entity and EntityScore", () =
     expect(await compactReadModels(t.db)).toBe(true);
     expect(Number((await t.pg.query(`SELECT count(*) FROM "EntityFacetCount"`)).rows[0].count)).toBeLessThanOrEqual(rowsBefore);
     await expectConsistent();
+    // Compacted, the totals are one row per facet value.
+    const totals = await t.pg.query(`SELECT count(*)::int AS rows, count(DISTINCT ("dim", "value"))::int AS keys FROM "EntityFacetTotal"`);
+    expect(totals.rows[0].rows).toBe(totals.rows[0].keys);
+  });
+
+  it("facets keep the top values per dimension, ties ordered by value, with or without the count tables", async () => {
+    for (const input of [{ filters: {} }, { filters: { owner: ["group:default/payments"] } }, { q: "api", filters: {} }]) {
+      const all = await facetCounts(t.db, { ...input, top: 100 });
+      for (const top of [1, 2, 3]) {
+        const some = await facetCounts(t.db, { ...input, top });
+        expect(some.total).toBe(all.total);
+        for (const d of ["kind", "type", "owner", "lifecycle", "system", "tag"] as const) {
+          expect(some.facets[d].slice(0, top), `${d} top ${top} ${JSON.stringify(input)}`).toEqual(all.facets[d].slice(0, top));
+        }
+      }
+    }
   });
 
   it("facet counts from the count table and from the narrow rows equal counts over Entity", async () => {
     for (const filters of [{}, { kind: ["Component"] }, { kind: ["Component"], lifecycle: ["production"] }, { owner: ["group:default/payments"] }, { kind: ["Component"], owner: ["group:default/payments"] }, { tag: ["go"] }, { kind: ["API", "Component"], tag: ["pci"] }, { type: ["service"], system: ["system:default/payments"] }]) {
       await expectFacetsMatchEntity(filters);
     }
+  });
+
+  it("refreshes planner statistics after a large write only", async () => {
+    const analyzed = async () => (await t.pg.query(`SELECT coalesce(analyze_count, 0)::int AS n FROM pg_stat_user_tables WHERE relname = 'EntitySearch'`)).rows[0].n as number;
+    const before = await analyzed();
+    expect(await analyzeAfterBulkWrite(t.db, 999)).toBe(false);
+    expect(await analyzeAfterBulkWrite(t.db, 1000)).toBe(true);
+    // Now the table has statistics, 1,000 changed rows out of far fewer counts as large; the rule is ≥ 10% of the rows.
+    const rows = Number((await t.pg.query(`SELECT reltuples FROM pg_class WHERE relname = 'EntitySearch'`)).rows[0].reltuples);
+    expect(rows).toBeGreaterThan(0);
+    expect(await analyzeAfterBulkWrite(t.db, 1000)).toBe(1000 >= rows * 0.1);
+    await expect.poll(analyzed).toBeGreaterThan(before);
   });
 
   it("the scorecard overview from the rollup equals the aggregate over the score rows", async () => {

@@ -8,7 +8,7 @@ import type { CatalogEntity } from "./model";
 import { parseDescriptorFile, DEFAULT_MAX_FILE_BYTES } from "./parse";
 import { displayRef } from "./refs";
 import { log } from "@/server/log";
-import { compactReadModels, deleteScoresOfLocation } from "./read-models";
+import { analyzeAfterBulkWrite, compactReadModels, deleteScoresOfLocation } from "./read-models";
 import { loadRules, recomputeAllScores, scoreEntity, writeScores, type ScorecardRule } from "./scorecards";
 import { MAX_FILES_PER_LOCATION, openSource, type LocationSpec, type SourceFile } from "./sources";
 
@@ -315,7 +315,7 @@ export function summaryForAudit(s: IngestSummary): Prisma.InputJsonValue {
 export async function ingestLocation(db: Db, locationId: string, opts: PrepareOptions & ApplyOptions & { actor?: AuditActor } = {}): Promise<IngestSummary> {
   const location = await db.location.findUniqueOrThrow({ where: { id: locationId }, select: { id: true, kind: true, target: true, content: true } });
   const prepared = prepareLocation(location, opts);
-  return db.$transaction(
+  const summary = await db.$transaction(
     async (tx) => {
       const s = await applyLocation(tx, prepared, opts);
       if (s.added || s.updated || s.removed) {
@@ -325,6 +325,13 @@ export async function ingestLocation(db: Db, locationId: string, opts: PrepareOp
     },
     { timeout: 30 * 60_000, maxWait: 60_000 },
   );
+  // After a bulk import, plans need the new row counts and value distributions (after the commit: see the function).
+  try {
+    await analyzeAfterBulkWrite(db, summary.added + summary.updated + summary.removed);
+  } catch (err) {
+    log.warn({ component: "catalog", locationId, err }, "ANALYZE after catalog ingest failed");
+  }
+  return summary;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -156,34 +156,60 @@ function searchOf(q: string | undefined): Search | null {
   return { tsq: toTsQuery(raw), raw: raw.slice(0, 100), fuzzy: false };
 }
 
-/** Search over "EntitySearch" (alias s): prefix full text OR substring of name/title [OR name similarity]. */
+/**
+ * Search over "EntitySearch" (alias s): prefix full text OR substring of name/title. The typo fallback (`fuzzy`) is
+ * name similarity (pg_trgm `%`, threshold 0.3) ALONE: it only runs when the text matches nothing otherwise (see
+ * withFuzzyFallback), so the other arms would add nothing but cost.
+ */
 function searchCondition(q: Search, alias = "s"): Prisma.Sql {
   const col = (c: string) => Prisma.raw(`${alias}."${c}"`);
+  if (q.fuzzy) return Prisma.sql`${col("name")} % ${q.raw}`;
   const like = `%${q.raw.replace(/[\\%_]/g, "\\$&")}%`;
   const parts = [Prisma.sql`${col("name")} ILIKE ${like}`, Prisma.sql`${col("title")} ILIKE ${like}`];
   if (q.tsq) parts.unshift(Prisma.sql`${col("searchable")} @@ to_tsquery('simple', ${q.tsq})`);
-  if (q.fuzzy && q.raw.length >= 3) parts.push(Prisma.sql`${col("name")} % ${q.raw}`);
   return Prisma.sql`(${Prisma.join(parts, " OR ")})`;
 }
 
-/** Ranking: exact name match first, then full-text rank (name/title weigh most), then name similarity. */
+/**
+ * Ranking: exact name match first, then full-text rank (name/title weigh most), then name similarity. In the typo
+ * fallback nothing matches exactly or by full text, so the rank is the name similarity alone.
+ */
 function rankExpr(q: Search, alias = "s"): Prisma.Sql {
   const col = (c: string) => Prisma.raw(`${alias}."${c}"`);
+  if (q.fuzzy) return Prisma.sql`round(similarity(${col("name")}, ${q.raw})::float8 * 1e6) / 1e6`;
   const ts = q.tsq ? Prisma.sql`ts_rank(${col("searchable")}, to_tsquery('simple', ${q.tsq}))` : Prisma.sql`0`;
-  return Prisma.sql`round(((CASE WHEN lower(${col("name")}) = lower(${q.raw}) THEN 10 ELSE 0 END) + ${ts} + similarity(${col("name")}, ${q.raw}))::numeric, 6)::float8`;
+  // Evaluated for every candidate (8k for a common word at 100k entities), so kept cheap: the length test spares
+  // lower() on almost every row, and rounding (to 6 decimals, so equal ranks compare equal in cursors) is done in
+  // float8 rather than numeric. ~30% less than before.
+  const exact = Prisma.sql`(CASE WHEN length(${col("name")}) = length(${q.raw}) AND lower(${col("name")}) = lower(${q.raw}) THEN 10 ELSE 0 END)`;
+  return Prisma.sql`round((${exact} + ${ts} + similarity(${col("name")}, ${q.raw}))::float8 * 1e6) / 1e6`;
+}
+
+/**
+ * Runs a statement that filters "EntitySearch" by a search condition, with sequential scans disabled for it
+ * (`SET LOCAL`, so in a transaction of its own). The planner prices the text predicates (`@@`, ILIKE, `%`) at a
+ * fraction of what they cost per row, so with fresh statistics it prefers checking all 100k rows (70 ms for a common
+ * word, more in parallel under load) to the GIN indexes (~10 ms); without statistics it guessed either way. Every
+ * search condition has an index path (GIN tsvector, trigram name/title), so this only ever removes the full scan.
+ */
+async function searchQuery<T>(db: Db, sql: Prisma.Sql): Promise<T[]> {
+  const [, rows] = await db.$transaction([db.$executeRaw`SET LOCAL enable_seqscan = off`, db.$queryRaw<T[]>(sql)]);
+  return rows;
 }
 
 /**
  * Typo tolerance as a fallback: the trigram-similarity arm is expensive on common words (it rechecks every name that
- * shares trigrams with the query) and adds little when the full text or a substring already matches. So it is added
+ * shares trigrams with the query) and adds little when the full text or a substring already matches. So it is used
  * only when the query (without filters) matches nothing otherwise. Decided per query text, so list pages, cursors and
- * facets agree.
+ * facets agree. `unfiltered`: `run` applied no filter and no cursor, so its empty result already answers that.
  */
-async function withFuzzyFallback<T>(db: Db, q: Search, run: (q: Search) => Promise<T[]>): Promise<T[]> {
+async function withFuzzyFallback<T>(db: Db, q: Search, unfiltered: boolean, run: (q: Search) => Promise<T[]>): Promise<T[]> {
   const rows = await run(q);
   if (rows.length || q.raw.length < 3) return rows;
-  const [hit] = await db.$queryRaw<{ x: number }[]>`SELECT 1 AS x FROM "EntitySearch" s WHERE ${searchCondition(q)} LIMIT 1`;
-  if (hit) return rows;
+  if (!unfiltered) {
+    const [hit] = await searchQuery<{ x: number }>(db, Prisma.sql`SELECT 1 AS x FROM "EntitySearch" s WHERE ${searchCondition(q)} LIMIT 1`);
+    if (hit) return rows;
+  }
   return run({ ...q, fuzzy: true });
 }
 
@@ -209,15 +235,16 @@ export async function listEntities(db: Db, input: ListInput, extra: Prisma.Sql[]
   const search = searchOf(input.q);
   const sort = input.sort ?? (search ? "relevance" : "name");
   const limit = input.limit;
+  const unfiltered = !input.cursor && !extra.length && DIMENSIONS.every((d) => !dims[d].length);
   let rows: RawListRow[];
   if (sort === "relevance" && search) {
     const after = input.cursor ? decodeCursor(rankCursor, input.cursor) : null;
     // Candidates and their rank come from the narrow EntitySearch rows; only the page is joined to Entity.
     const filters = DIMENSIONS.map((d) => dimCondition(d, dims[d], "s")).filter((c): c is Prisma.Sql => !!c);
     const extraCond = extra.length ? [Prisma.sql`EXISTS (SELECT 1 FROM "Entity" e WHERE e."id" = s."entityId" AND ${Prisma.join(extra, " AND ")})`] : [];
-    rows = await withFuzzyFallback(db, search, (q) => {
+    rows = await withFuzzyFallback(db, search, unfiltered, (q) => {
       const rank = rankExpr(q);
-      return db.$queryRaw<RawListRow[]>`
+      return searchQuery<RawListRow>(db, Prisma.sql`
         SELECT ${LIST_COLUMNS}, x."rank" FROM (
           SELECT * FROM (
             SELECT s."entityId", s."name", ${rank} AS "rank" FROM "EntitySearch" s
@@ -226,22 +253,28 @@ export async function listEntities(db: Db, input: ListInput, extra: Prisma.Sql[]
           ${after ? Prisma.sql`WHERE (c."rank" < ${after.r} OR (c."rank" = ${after.r} AND (c."name", c."entityId") > (${after.n}, ${after.i})))` : Prisma.empty}
           ORDER BY c."rank" DESC, c."name", c."entityId" LIMIT ${limit + 1}
         ) x JOIN "Entity" e ON e."id" = x."entityId" ${LIST_JOINS}
-        ORDER BY x."rank" DESC, x."name", x."entityId"`;
+        ORDER BY x."rank" DESC, x."name", x."entityId"`);
     });
   } else if (sort === "updated") {
     const after = input.cursor ? decodeCursor(updatedCursor, input.cursor) : null;
     const cond = after ? [Prisma.sql`(e."updatedAt", e."id") < (${new Date(after.u)}, ${after.i})`] : [];
-    const run = (q: Search | null) => db.$queryRaw<RawListRow[]>`
-      SELECT ${LIST_COLUMNS}, NULL::float8 AS "rank" FROM "Entity" e ${LIST_JOINS} ${whereOf(dims, q, undefined, [...extra, ...cond])}
-      ORDER BY e."updatedAt" DESC, e."id" DESC LIMIT ${limit + 1}`;
-    rows = search ? await withFuzzyFallback(db, search, run) : await run(null);
+    const run = (q: Search | null) => {
+      const sql = Prisma.sql`
+        SELECT ${LIST_COLUMNS}, NULL::float8 AS "rank" FROM "Entity" e ${LIST_JOINS} ${whereOf(dims, q, undefined, [...extra, ...cond])}
+        ORDER BY e."updatedAt" DESC, e."id" DESC LIMIT ${limit + 1}`;
+      return q ? searchQuery<RawListRow>(db, sql) : db.$queryRaw<RawListRow[]>(sql);
+    };
+    rows = search ? await withFuzzyFallback(db, search, unfiltered, run) : await run(null);
   } else {
     const after = input.cursor ? decodeCursor(nameCursor, input.cursor) : null;
     const cond = after ? [Prisma.sql`(e."name", e."id") > (${after.n}, ${after.i})`] : [];
-    const run = (q: Search | null) => db.$queryRaw<RawListRow[]>`
-      SELECT ${LIST_COLUMNS}, NULL::float8 AS "rank" FROM "Entity" e ${LIST_JOINS} ${whereOf(dims, q, undefined, [...extra, ...cond])}
-      ORDER BY e."name", e."id" LIMIT ${limit + 1}`;
-    rows = search ? await withFuzzyFallback(db, search, run) : await run(null);
+    const run = (q: Search | null) => {
+      const sql = Prisma.sql`
+        SELECT ${LIST_COLUMNS}, NULL::float8 AS "rank" FROM "Entity" e ${LIST_JOINS} ${whereOf(dims, q, undefined, [...extra, ...cond])}
+        ORDER BY e."name", e."id" LIMIT ${limit + 1}`;
+      return q ? searchQuery<RawListRow>(db, sql) : db.$queryRaw<RawListRow[]>(sql);
+    };
+    rows = search ? await withFuzzyFallback(db, search, unfiltered, run) : await run(null);
   }
   const more = rows.length > limit;
   const items = rows.slice(0, limit).map(toItem);
@@ -274,6 +307,19 @@ function labelOf(dim: Dim, v: string): string {
   return dim === "owner" || dim === "system" ? displayRef(v).replace(/^(group|system|domain|user):/, "") : v;
 }
 
+/**
+ * Per facet key, only the values that can be in its top `top` (rank(), so values tied at the boundary all come and the
+ * final sort and cut in JS are exactly as if every value had been returned); null and non-positive counts are dropped
+ * first, as `add` would. The "total" and "matched" rows always come. Owners and systems have thousands of values at
+ * 100k entities; sending them all cost more than counting them.
+ */
+function topPerKey(union: Prisma.Sql, top: number): Prisma.Sql {
+  return Prisma.sql`SELECT u.key, u.value, u.n FROM (
+      SELECT v.key, v.value, v.n, rank() OVER (PARTITION BY v.key ORDER BY v.n DESC) AS r FROM (${union}) v
+      WHERE v.key IN ('total', 'matched') OR (v.value IS NOT NULL AND v.n > 0)
+    ) u WHERE u.key IN ('total', 'matched') OR u.r <= ${top}`;
+}
+
 /** Filters the facet-count table (EntityFacetCount) can answer: its rows are keyed by kind, type and lifecycle. */
 const CUBE_DIMS: Dim[] = ["kind", "type", "lifecycle"];
 type FacetKey = Dim | "total";
@@ -283,8 +329,8 @@ type FacetKey = Dim | "total";
  * UI can offer alternatives within a dimension.
  *
  * Two sources (docs/catalog.md, "Read models"): a dimension whose other filters are only kind/type/lifecycle (and no
- * search) is summed from EntityFacetCount — the whole catalog, or "Components only", costs a few thousand small rows.
- * The rest are counted over the narrow EntitySearch rows in ONE statement: the rows matching the search and every
+ * search) is summed from the count tables — from EntityFacetTotal (one row per value) when no other filter applies
+ * (the whole catalog: ~3k rows at 100k entities), else from EntityFacetCount ("Components only": a few thousand). The rest are counted over the narrow EntitySearch rows in ONE statement: the rows matching the search and every
  * filter all those dimensions share are materialised once, then each dimension applies its remaining filters.
  */
 export async function facetCounts(db: Db, input: z.output<typeof facetsInput>, extra: Prisma.Sql[] = []): Promise<Facets> {
@@ -307,10 +353,13 @@ export async function facetCounts(db: Db, input: z.output<typeof facetsInput>, e
   const cube = async () => {
     if (!fromCube.length) return;
     const arms = fromCube.map((k) => {
-      const conds = [Prisma.sql`c."dim" = ${k === "total" ? "kind" : k}`, ...others(k).map((d) => dimCondition(d, dims[d], "c")!)];
+      const dim = Prisma.sql`c."dim" = ${k === "total" ? "kind" : k}`;
+      // No other filter: the (dim, value) totals. "total" sums the kind counts (every entity has exactly one kind).
+      if (!others(k).length) return Prisma.sql`SELECT ${k}::text AS key, c."value", sum(c."n")::int AS n FROM "EntityFacetTotal" c WHERE ${dim} GROUP BY c."value"`;
+      const conds = [dim, ...others(k).map((d) => dimCondition(d, dims[d], "c")!)];
       return Prisma.sql`SELECT ${k}::text AS key, c."value", sum(c."n")::int AS n FROM "EntityFacetCount" c WHERE ${Prisma.join(conds, " AND ")} GROUP BY c."value"`;
     });
-    const rows = await db.$queryRaw<{ key: FacetKey; value: string; n: number }[]>`${Prisma.join(arms, " UNION ALL ")}`;
+    const rows = await db.$queryRaw<{ key: FacetKey; value: string; n: number }[]>(topPerKey(Prisma.join(arms, " UNION ALL "), top));
     for (const r of rows) add(r.key, r.key === "total" ? "" : r.value, r.n);
   };
 
@@ -330,13 +379,14 @@ export async function facetCounts(db: Db, input: z.output<typeof facetsInput>, e
       if (k === "tag") return Prisma.sql`SELECT 'tag' AS key, t AS value, count(*)::int AS n FROM m e CROSS JOIN LATERAL unnest(e."tags") AS t ${where(k)} GROUP BY 2`;
       return Prisma.sql`SELECT ${k}::text AS key, ${Prisma.raw(`e."${DIM_COLUMN[k]}"`)} AS value, count(*)::int AS n FROM m e ${where(k)} GROUP BY 2`;
     });
-    const rows = await db.$queryRaw<{ key: FacetKey | "matched"; value: string | null; n: number }[]>`
+    const sql = Prisma.sql`
       WITH m AS MATERIALIZED (
         SELECT s."kind", s."type", s."ownerRef", s."lifecycle", s."systemRef", s."tags" FROM "EntitySearch" s
         ${base.length ? Prisma.sql`WHERE ${Prisma.join(base, " AND ")}` : Prisma.empty}
       )
-      SELECT 'matched' AS key, '' AS value, count(*)::int AS n FROM m
-      UNION ALL ${Prisma.join(arms, " UNION ALL ")}`;
+      ${topPerKey(Prisma.sql`SELECT 'matched' AS key, '' AS value, count(*)::int AS n FROM m UNION ALL ${Prisma.join(arms, " UNION ALL ")}`, top)}`;
+    type Row = { key: FacetKey | "matched"; value: string | null; n: number };
+    const rows = q ? await searchQuery<Row>(db, sql) : await db.$queryRaw<Row[]>(sql);
     const matched = rows.find((r) => r.key === "matched")?.n ?? 0;
     if (q && !matched) return 0;
     for (const r of rows) if (r.key !== "matched") add(r.key, r.value, r.n);
