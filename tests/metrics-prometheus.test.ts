@@ -44,8 +44,8 @@ beforeAll(async () => {
   // …and enough scrapes of both for rate() over a 5 s window.
   await eventually("pushed series scraped", async () => ((await provider.instantQuery("opsdeck_itest_info")).length ? true : undefined));
   await eventually("rates computable", async () => ((await provider.instantQuery('sum(rate(http_requests_total{service="itest"}[5s]))')).length ? true : undefined));
-  // At least 8 scrapes of the target, so the range tests have data across their whole (seconds-long) range.
-  await eventually("8 scrapes", async () => ((await provider.instantQuery('count_over_time(up{job="itest"}[1m]) >= 8')).length ? true : undefined));
+  // At least 12 scrapes of the target, so the range tests have data across their whole (seconds-long) range.
+  await eventually("12 scrapes", async () => ((await provider.instantQuery('count_over_time(up{job="itest"}[1m]) >= 12')).length ? true : undefined));
 }, 90_000);
 
 afterAll(async () => {
@@ -68,14 +68,15 @@ describe("Prometheus provider (real Prometheus)", () => {
   });
 
   it("range query: one point per step with the known rate", async () => {
-    const end = new Date(Math.floor(Date.now() / 1000) * 1000);
+    // ends 2 s back: the newest scrape may still be on its way on a loaded machine
+    const end = new Date(Math.floor(Date.now() / 1000) * 1000 - 2_000);
     const start = new Date(end.getTime() - 4_000);
     const s = only(await provider.rangeQuery('sum(rate(http_requests_total{service="itest",code="200"}[3s]))', { start, end, stepSeconds: 1 }));
     expect(s.points).toHaveLength(5);
     expect(s.points.map((p) => p[0])).toEqual([0, 1, 2, 3, 4].map((i) => start.getTime() + i * 1000));
     for (const [, v] of s.points) {
-      expect(v).toBeGreaterThan(7);
-      expect(v).toBeLessThan(13);
+      expect(v).toBeGreaterThan(6);
+      expect(v).toBeLessThan(14);
     }
   });
 
