@@ -110,40 +110,70 @@ END $$;
 -- compaction. It used to delete and re-insert every row of the three tables at every ingest (~30k rows at 100k
 -- entities however little changed), which left as many dead rows behind each time. The rows to fold are found with
 -- window functions (PARTITION BY groups NULL keys together) and deleted by id, so no join on nullable keys.
+-- After a bulk write (a table holding more than twice the rows its statistics last counted, or never counted) most
+-- keys need folding and rewriting the whole table is cheaper (0.6 s instead of 2 s at 100k entities), as before.
+-- Either way gives the same sums.
 CREATE OR REPLACE FUNCTION catalog_compact_read_models() RETURNS boolean LANGUAGE plpgsql AS $$
+DECLARE
+  bulk boolean;
 BEGIN
   IF NOT pg_try_advisory_xact_lock(hashtext('opsdeck.catalog_read_models')) THEN
     RETURN false;
   END IF;
-  WITH d AS (
-    DELETE FROM "EntityFacetCount" WHERE "id" IN (
-      SELECT x."id" FROM (
-        SELECT "id", count(*) OVER w AS rows, sum("n") OVER w AS n FROM "EntityFacetCount"
-        WINDOW w AS (PARTITION BY "kind", "type", "lifecycle", "dim", "value")
-      ) x WHERE x.rows > 1 OR x.n = 0
-    ) RETURNING *
-  )
-  INSERT INTO "EntityFacetCount" ("kind", "type", "lifecycle", "dim", "value", "n")
-  SELECT "kind", "type", "lifecycle", "dim", "value", sum("n") FROM d GROUP BY 1, 2, 3, 4, 5 HAVING sum("n") <> 0;
-  WITH d AS (
-    DELETE FROM "EntityFacetTotal" WHERE "id" IN (
-      SELECT x."id" FROM (
-        SELECT "id", count(*) OVER w AS rows, sum("n") OVER w AS n FROM "EntityFacetTotal" WINDOW w AS (PARTITION BY "dim", "value")
-      ) x WHERE x.rows > 1 OR x.n = 0
-    ) RETURNING *
-  )
-  INSERT INTO "EntityFacetTotal" ("dim", "value", "n")
-  SELECT "dim", "value", sum("n") FROM d GROUP BY 1, 2 HAVING sum("n") <> 0;
-  WITH d AS (
-    DELETE FROM "EntityScoreRollup" WHERE "id" IN (
-      SELECT x."id" FROM (
-        SELECT "id", count(*) OVER w AS rows, sum("n") OVER w AS n FROM "EntityScoreRollup" WINDOW w AS (PARTITION BY "ownerRef", "kind", "ownerTeamId")
-      ) x WHERE x.rows > 1 OR x.n = 0
-    ) RETURNING *
-  )
-  INSERT INTO "EntityScoreRollup" ("ownerRef", "kind", "ownerTeamId", "n", "scoreSum", "bronze", "silver", "gold", "none")
-  SELECT "ownerRef", "kind", "ownerTeamId", sum("n"), sum("scoreSum"), sum("bronze"), sum("silver"), sum("gold"), sum("none")
-  FROM d GROUP BY 1, 2, 3 HAVING sum("n") <> 0;
+
+  SELECT c.reltuples < 0 OR (SELECT count(*) FROM "EntityFacetCount") > 2 * c.reltuples + 1000 INTO bulk FROM pg_class c WHERE c.oid = '"EntityFacetCount"'::regclass;
+  IF bulk THEN
+    WITH d AS (DELETE FROM "EntityFacetCount" RETURNING *)
+    INSERT INTO "EntityFacetCount" ("kind", "type", "lifecycle", "dim", "value", "n")
+    SELECT "kind", "type", "lifecycle", "dim", "value", sum("n") FROM d GROUP BY 1, 2, 3, 4, 5 HAVING sum("n") <> 0;
+  ELSE
+    WITH d AS (
+      DELETE FROM "EntityFacetCount" WHERE "id" IN (
+        SELECT x."id" FROM (
+          SELECT "id", count(*) OVER w AS rows, sum("n") OVER w AS n FROM "EntityFacetCount"
+          WINDOW w AS (PARTITION BY "kind", "type", "lifecycle", "dim", "value")
+        ) x WHERE x.rows > 1 OR x.n = 0
+      ) RETURNING *
+    )
+    INSERT INTO "EntityFacetCount" ("kind", "type", "lifecycle", "dim", "value", "n")
+    SELECT "kind", "type", "lifecycle", "dim", "value", sum("n") FROM d GROUP BY 1, 2, 3, 4, 5 HAVING sum("n") <> 0;
+  END IF;
+
+  SELECT c.reltuples < 0 OR (SELECT count(*) FROM "EntityFacetTotal") > 2 * c.reltuples + 1000 INTO bulk FROM pg_class c WHERE c.oid = '"EntityFacetTotal"'::regclass;
+  IF bulk THEN
+    WITH d AS (DELETE FROM "EntityFacetTotal" RETURNING *)
+    INSERT INTO "EntityFacetTotal" ("dim", "value", "n")
+    SELECT "dim", "value", sum("n") FROM d GROUP BY 1, 2 HAVING sum("n") <> 0;
+  ELSE
+    WITH d AS (
+      DELETE FROM "EntityFacetTotal" WHERE "id" IN (
+        SELECT x."id" FROM (
+          SELECT "id", count(*) OVER w AS rows, sum("n") OVER w AS n FROM "EntityFacetTotal" WINDOW w AS (PARTITION BY "dim", "value")
+        ) x WHERE x.rows > 1 OR x.n = 0
+      ) RETURNING *
+    )
+    INSERT INTO "EntityFacetTotal" ("dim", "value", "n")
+    SELECT "dim", "value", sum("n") FROM d GROUP BY 1, 2 HAVING sum("n") <> 0;
+  END IF;
+
+  SELECT c.reltuples < 0 OR (SELECT count(*) FROM "EntityScoreRollup") > 2 * c.reltuples + 1000 INTO bulk FROM pg_class c WHERE c.oid = '"EntityScoreRollup"'::regclass;
+  IF bulk THEN
+    WITH d AS (DELETE FROM "EntityScoreRollup" RETURNING *)
+    INSERT INTO "EntityScoreRollup" ("ownerRef", "kind", "ownerTeamId", "n", "scoreSum", "bronze", "silver", "gold", "none")
+    SELECT "ownerRef", "kind", "ownerTeamId", sum("n"), sum("scoreSum"), sum("bronze"), sum("silver"), sum("gold"), sum("none")
+    FROM d GROUP BY 1, 2, 3 HAVING sum("n") <> 0;
+  ELSE
+    WITH d AS (
+      DELETE FROM "EntityScoreRollup" WHERE "id" IN (
+        SELECT x."id" FROM (
+          SELECT "id", count(*) OVER w AS rows, sum("n") OVER w AS n FROM "EntityScoreRollup" WINDOW w AS (PARTITION BY "ownerRef", "kind", "ownerTeamId")
+        ) x WHERE x.rows > 1 OR x.n = 0
+      ) RETURNING *
+    )
+    INSERT INTO "EntityScoreRollup" ("ownerRef", "kind", "ownerTeamId", "n", "scoreSum", "bronze", "silver", "gold", "none")
+    SELECT "ownerRef", "kind", "ownerTeamId", sum("n"), sum("scoreSum"), sum("bronze"), sum("silver"), sum("gold"), sum("none")
+    FROM d GROUP BY 1, 2, 3 HAVING sum("n") <> 0;
+  END IF;
   RETURN true;
 END $$;
 
