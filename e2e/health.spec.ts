@@ -32,6 +32,29 @@ test("health: a service's golden-signal charts with demo data, time range preset
   await chart.scrollIntoViewIfNeeded();
   await chart.hover({ position: { x: 200, y: 60 } });
   await expect(page.getByTestId("chart-tooltip")).toContainText(/p99\s*[\d.]+ (ms|s)/);
+
+  // series toggle
+  const p50 = health.getByRole("button", { name: "p50" });
+  await p50.click();
+  await expect(p50).toHaveAttribute("aria-pressed", "false");
+  await p50.click();
+  await expect(p50).toHaveAttribute("aria-pressed", "true");
+
+  // drag across a chart to zoom: a fixed custom range, finer step
+  const rate = health.getByTestId("health-panel-requestRate").locator("svg.recharts-surface");
+  await rate.scrollIntoViewIfNeeded();
+  const box = (await rate.boundingBox())!;
+  await page.mouse.move(box.x + box.width * 0.4, box.y + box.height * 0.5);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.5, { steps: 5 });
+  await page.mouse.move(box.x + box.width * 0.6, box.y + box.height * 0.5, { steps: 5 });
+  await page.mouse.up();
+  await expect(health.getByTestId("health-custom-range")).toContainText("Reset zoom");
+  await expect(health.getByRole("button", { name: "Custom" })).toHaveAttribute("aria-pressed", "true");
+  await expect(health.getByText(/step (60|120)s/)).toBeVisible();
+  await expect(health.getByTestId("health-panel-requestRate")).toHaveAttribute("data-failed", "0");
+  await health.getByRole("button", { name: "Reset zoom" }).click();
+  await expect(health.getByRole("button", { name: "6h", exact: true })).toHaveAttribute("aria-pressed", "true");
 });
 
 test("health: without a metrics data source the section says how to configure one", async ({ page }) => {

@@ -8,7 +8,7 @@ import { DemoMetricsProvider, incidentAt } from "@/server/providers/metrics/demo
 import { PrometheusProvider, type MetricsProvider, type Sample, type Series } from "@/server/providers/metrics";
 import { sourceFromEnv } from "@/server/metrics/source";
 import { parseEnv } from "@/server/env";
-import { formatValue, mergeSeries } from "@/components/metrics/format";
+import { clampRange, formatValue, mergeSeries } from "@/components/metrics/format";
 
 const sine = (n: number): Sample[] => Array.from({ length: n }, (_, i) => [i * 1000, Math.sin(i / 10)]);
 
@@ -309,6 +309,14 @@ describe("chart helpers", () => {
     expect(formatValue(312 * 1024 * 1024, "bytes")).toBe("312 MiB");
     expect(formatValue(null, "bytes")).toBe("—");
   });
+  it("clamps a zoom to at least 5 minutes, never into the future", () => {
+    const now = 10_000_000;
+    expect(clampRange(1_000_000, 2_000_000, now)).toEqual({ from: new Date(1_000_000), to: new Date(2_000_000) });
+    expect(clampRange(2_000_000, 1_000_000, now)).toEqual({ from: new Date(1_000_000), to: new Date(2_000_000) });
+    expect(clampRange(1_000_000, 1_060_000, now)).toEqual({ from: new Date(880_000), to: new Date(1_180_000) });
+    expect(clampRange(now - 1000, now + 1000, now)).toEqual({ from: new Date(now - 300_000), to: new Date(now) });
+  });
+
   it("merges series with different timestamps, interpolating, keeping gaps", () => {
     const rows = mergeSeries([
       [[0, 0], [10, 10]],

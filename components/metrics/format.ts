@@ -63,3 +63,17 @@ export function mergeSeries(series: Point[][]): Row[] {
   });
   return rows;
 }
+
+const MIN_SPAN = 5 * 60_000;
+
+/** A zoom or custom range the API accepts: at least 5 minutes (widened around its middle), not in the future. */
+export function clampRange(from: number, to: number, now = Date.now()): { from: Date; to: Date } {
+  let a = Math.min(from, to);
+  let b = Math.min(Math.max(from, to), now);
+  if (b - a < MIN_SPAN) {
+    const mid = (a + b) / 2;
+    b = Math.min(now, mid + MIN_SPAN / 2);
+    a = b - MIN_SPAN;
+  }
+  return { from: new Date(a), to: new Date(b) };
+}

@@ -8,12 +8,19 @@ import { Card, CardHeader } from "@/components/ui/card";
 import { Badge } from "@/components/ui/badge";
 import { ErrorNote, Skeleton } from "@/components/ui/states";
 import { cn } from "@/components/ui/cn";
+import { clampRange } from "./format";
 
 // recharts only loads with this chunk, when a Health section renders.
 const SignalChart = dynamic(() => import("./signal-chart"), { ssr: false, loading: () => <ChartSkeleton /> });
 
 const PRESETS = ["1h", "6h", "24h", "7d"] as const;
 type Preset = (typeof PRESETS)[number];
+type Range = { preset: Preset } | { from: Date; to: Date };
+/** "2026-11-24T13:05" for a datetime-local input, in local time. */
+function localInput(d: Date): string {
+  const off = d.getTimezoneOffset() * 60_000;
+  return new Date(d.getTime() - off).toISOString().slice(0, 16);
+}
 type Health = RouterOutputs["metrics"]["health"];
 type Panel = Extract<Health, { configured: true }>["panels"][number];
 
@@ -21,10 +28,17 @@ const LATENCY_COLORS = ["var(--accent)", "var(--degraded)", "var(--failing)"];
 
 export function HealthSection({ entityRef }: { entityRef: string }) {
   const trpc = useTRPC();
-  const [preset, setPreset] = useState<Preset>("6h");
+  const [range, setRange] = useState<Range>({ preset: "6h" });
+  const [editing, setEditing] = useState(false);
+  const custom = "from" in range;
   const q = useQuery(
-    trpc.metrics.health.queryOptions({ ref: entityRef, range: { preset } }, { placeholderData: keepPreviousData, refetchInterval: 60_000, staleTime: 15_000 }),
+    trpc.metrics.health.queryOptions(
+      { ref: entityRef, range },
+      // a preset follows the clock; a custom range is fixed
+      { placeholderData: keepPreviousData, refetchInterval: custom ? false : 60_000, staleTime: 15_000 },
+    ),
   );
+  const zoom = (from: number, to: number) => setRange(clampRange(from, to));
   const data = q.data;
   const demo = data?.configured && data.provider.demo;
   return (
@@ -39,20 +53,51 @@ export function HealthSection({ entityRef }: { entityRef: string }) {
         description={data?.configured ? `Golden signals · step ${data.range.stepSeconds}s · rate window ${data.range.rateWindow}${data.provider.kind === "prometheus" ? " · Prometheus" : ""}` : "Golden signals from the metrics data source"}
         actions={
           <div role="group" aria-label="Time range" className="flex overflow-hidden rounded-md border border-border text-xs">
-            {PRESETS.map((p) => (
-              <button
-                key={p}
-                type="button"
-                aria-pressed={preset === p}
-                onClick={() => setPreset(p)}
-                className={cn("px-2.5 py-1 hover:bg-subtle", preset === p && "bg-accent text-accent-fg hover:bg-accent")}
-              >
-                {p}
-              </button>
-            ))}
+            {PRESETS.map((p) => {
+              const on = !custom && range.preset === p;
+              return (
+                <button
+                  key={p}
+                  type="button"
+                  aria-pressed={on}
+                  onClick={() => {
+                    setRange({ preset: p });
+                    setEditing(false);
+                  }}
+                  className={cn("px-2.5 py-1 hover:bg-subtle", on && "bg-accent text-accent-fg hover:bg-accent")}
+                >
+                  {p}
+                </button>
+              );
+            })}
+            <button
+              type="button"
+              aria-pressed={custom}
+              aria-expanded={editing}
+              onClick={() => setEditing(!editing)}
+              className={cn("border-l border-border px-2.5 py-1 hover:bg-subtle", custom && "bg-accent text-accent-fg hover:bg-accent")}
+            >
+              Custom
+            </button>
           </div>
         }
       />
+      {editing || custom ? (
+        <CustomRange
+          key={custom ? `${range.from.getTime()}-${range.to.getTime()}` : "new"}
+          range={custom ? range : null}
+          editing={editing}
+          onApply={(from, to) => {
+            setRange(clampRange(from, to));
+            setEditing(false);
+          }}
+          onEdit={() => setEditing(true)}
+          onReset={() => {
+            setRange({ preset: "6h" });
+            setEditing(false);
+          }}
+        />
+      ) : null}
       <div className="p-4">
         {q.error ? (
           <ErrorNote error={q.error} />
@@ -67,7 +112,7 @@ export function HealthSection({ entityRef }: { entityRef: string }) {
         ) : (
           <div className="grid gap-4 min-[900px]:grid-cols-2">
             {data.panels.map((p) => (
-              <SignalPanel key={p.id} panel={p} start={data.range.start.getTime()} end={data.range.end.getTime()} />
+              <SignalPanel key={p.id} panel={p} start={data.range.start.getTime()} end={data.range.end.getTime()} onZoom={zoom} />
             ))}
           </div>
         )}
@@ -76,7 +121,14 @@ export function HealthSection({ entityRef }: { entityRef: string }) {
   );
 }
 
-function SignalPanel({ panel, start, end }: { panel: Panel; start: number; end: number }) {
+function SignalPanel({ panel, start, end, onZoom }: { panel: Panel; start: number; end: number; onZoom: (from: number, to: number) => void }) {
+  const [hidden, setHidden] = useState<ReadonlySet<number>>(new Set());
+  const toggle = (i: number) => setHidden((h) => {
+    const next = new Set(h);
+    if (next.has(i)) next.delete(i);
+    else next.add(i);
+    return next;
+  });
   const failed = panel.queries.filter((q) => q.error);
   const series = panel.queries.flatMap((q) => q.series.map((s) => ({ name: s.name, points: s.points })));
   const allFailed = failed.length === panel.queries.length;
@@ -92,13 +144,21 @@ function SignalPanel({ panel, start, end }: { panel: Panel; start: number; end: 
         <ChartMessage tone="empty" title="No data for this range" lines={["The data source returned no series: check the selector or the annotations."]} queries={panel.queries.map((q) => q.promql)} />
       ) : (
         <>
-          <SignalChart series={series} unit={panel.unit} start={start} end={end} colors={panel.id === "latency" ? LATENCY_COLORS : panel.id === "errorRatio" ? ["var(--failing)"] : undefined} />
+          <SignalChart series={series} unit={panel.unit} start={start} end={end} hidden={hidden} onZoom={onZoom} colors={panel.id === "latency" ? LATENCY_COLORS : panel.id === "errorRatio" ? ["var(--failing)"] : undefined} />
           {series.length > 1 ? (
-            <ul className="mt-1 flex flex-wrap gap-3 text-xs text-muted">
+            <ul className="mt-1 flex flex-wrap gap-1 text-xs text-muted" aria-label={`${panel.title} series`}>
               {series.map((s, i) => (
-                <li key={s.name} className="inline-flex items-center gap-1.5">
-                  <span className="inline-block h-0.5 w-3 rounded" style={{ background: (panel.id === "latency" ? LATENCY_COLORS : ["var(--accent)", "var(--degraded)", "var(--failing)"])[i % 3] }} />
-                  {s.name}
+                <li key={s.name}>
+                  <button
+                    type="button"
+                    aria-pressed={!hidden.has(i)}
+                    title={hidden.has(i) ? `Show ${s.name}` : `Hide ${s.name}`}
+                    onClick={() => toggle(i)}
+                    className={cn("inline-flex items-center gap-1.5 rounded px-1.5 py-0.5 hover:bg-subtle", hidden.has(i) && "line-through opacity-50")}
+                  >
+                    <span className="inline-block h-0.5 w-3 rounded" style={{ background: (panel.id === "latency" ? LATENCY_COLORS : ["var(--accent)", "var(--degraded)", "var(--failing)"])[i % 3] }} />
+                    {s.name}
+                  </button>
                 </li>
               ))}
             </ul>
@@ -107,6 +167,44 @@ function SignalPanel({ panel, start, end }: { panel: Panel; start: number; end: 
         </>
       )}
     </section>
+  );
+}
+
+function CustomRange({ range, editing, onApply, onEdit, onReset }: { range: { from: Date; to: Date } | null; editing: boolean; onApply: (from: number, to: number) => void; onEdit: () => void; onReset: () => void }) {
+  const [from, setFrom] = useState(() => localInput(range?.from ?? new Date(Date.now() - 3_600_000)));
+  const [to, setTo] = useState(() => localInput(range?.to ?? new Date()));
+  const a = new Date(from).getTime();
+  const b = new Date(to).getTime();
+  const invalid = !Number.isFinite(a) || !Number.isFinite(b) || b <= a ? "The end must be after the start." : b - a > 31 * 86_400_000 ? "At most 31 days." : null;
+  if (!editing && range) {
+    return (
+      <div className="flex flex-wrap items-center gap-2 border-b border-border px-4 py-2 text-xs" data-testid="health-custom-range">
+        <span className="text-muted">Showing</span>
+        <span className="font-mono">{range.from.toLocaleString()} – {range.to.toLocaleString()}</span>
+        <button type="button" onClick={onEdit} className="rounded px-1.5 py-0.5 text-accent hover:bg-subtle">Edit</button>
+        <button type="button" onClick={onReset} className="rounded px-1.5 py-0.5 text-accent hover:bg-subtle">Reset zoom</button>
+      </div>
+    );
+  }
+  return (
+    <form
+      className="flex flex-wrap items-end gap-3 border-b border-border px-4 py-2 text-xs"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (!invalid) onApply(a, b);
+      }}
+    >
+      <label className="flex flex-col gap-0.5">
+        <span className="text-muted">From</span>
+        <input type="datetime-local" value={from} onChange={(e) => setFrom(e.target.value)} className="rounded border border-border bg-card px-1.5 py-0.5" />
+      </label>
+      <label className="flex flex-col gap-0.5">
+        <span className="text-muted">To</span>
+        <input type="datetime-local" value={to} onChange={(e) => setTo(e.target.value)} className="rounded border border-border bg-card px-1.5 py-0.5" />
+      </label>
+      <button type="submit" disabled={Boolean(invalid)} className="rounded-md bg-accent px-2.5 py-1 text-accent-fg disabled:opacity-50">Apply</button>
+      {invalid ? <span className="text-failing">{invalid}</span> : <span className="text-muted">Tip: drag across a chart to zoom.</span>}
+    </form>
   );
 }
 

@@ -1,19 +1,53 @@
 "use client";
 // The recharts part of the Health section: loaded lazily (next/dynamic) so pages without charts do not carry recharts.
-import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { useState } from "react";
+import { CartesianGrid, Line, LineChart, ReferenceArea, ResponsiveContainer, Tooltip, XAxis, YAxis, type MouseHandlerDataParam } from "recharts";
 import { formatTick, formatValue, mergeSeries, type Point, type Unit } from "./format";
 
 export type ChartSeries = { name: string; points: Point[] };
 
 const PALETTE = ["var(--accent)", "var(--degraded)", "var(--failing)", "var(--healthy)", "var(--muted)"];
 
-export default function SignalChart({ series, unit, start, end, colors }: { series: ChartSeries[]; unit: Unit; start: number; end: number; colors?: string[] }) {
+type Props = {
+  series: ChartSeries[];
+  unit: Unit;
+  start: number;
+  end: number;
+  colors?: string[];
+  /** Indexes of series the user switched off (kept in the data so colours stay put). */
+  hidden?: ReadonlySet<number>;
+  /** Drag across the chart to zoom: called with the selected time span. */
+  onZoom?: (from: number, to: number) => void;
+};
+
+const labelTime = (s: MouseHandlerDataParam): number | null => (s.activeLabel === undefined ? null : Number(s.activeLabel));
+
+export default function SignalChart({ series, unit, start, end, colors, hidden, onZoom }: Props) {
+  const [drag, setDrag] = useState<{ a: number; b: number } | null>(null);
   const rows = mergeSeries(series.map((s) => s.points));
   const span = end - start;
   const palette = colors ?? PALETTE;
   return (
-    <ResponsiveContainer width="100%" height={180}>
-      <LineChart data={rows} margin={{ top: 8, right: 12, bottom: 0, left: 0 }}>
+    // the chart surface is focusable (keyboard tooltips); no focus ring for mouse users
+    <ResponsiveContainer width="100%" height={180} className="[&_.recharts-surface:focus:not(:focus-visible)]:outline-none [&_.recharts-wrapper:focus:not(:focus-visible)]:outline-none">
+      <LineChart
+        data={rows}
+        margin={{ top: 8, right: 12, bottom: 0, left: 0 }}
+        style={{ cursor: onZoom ? "crosshair" : undefined, userSelect: "none" }}
+        onMouseDown={(s) => {
+          const t = labelTime(s);
+          if (onZoom && t !== null) setDrag({ a: t, b: t });
+        }}
+        onMouseMove={(s) => {
+          const t = labelTime(s);
+          if (drag && t !== null) setDrag({ ...drag, b: t });
+        }}
+        onMouseUp={() => {
+          if (drag && onZoom && drag.a !== drag.b) onZoom(Math.min(drag.a, drag.b), Math.max(drag.a, drag.b));
+          setDrag(null);
+        }}
+        onMouseLeave={() => setDrag(null)}
+      >
         <CartesianGrid stroke="var(--border)" strokeDasharray="3 3" vertical={false} />
         <XAxis
           dataKey="t"
@@ -51,8 +85,9 @@ export default function SignalChart({ series, unit, start, end, colors }: { seri
           }
         />
         {series.map((s, i) => (
-          <Line key={i} dataKey={`s${i}`} name={s.name} stroke={palette[i % palette.length]} dot={false} strokeWidth={1.5} isAnimationActive={false} connectNulls={false} />
+          <Line key={i} hide={hidden?.has(i)} dataKey={`s${i}`} name={s.name} stroke={palette[i % palette.length]} dot={false} strokeWidth={1.5} isAnimationActive={false} connectNulls={false} />
         ))}
+        {drag && drag.a !== drag.b ? <ReferenceArea x1={Math.min(drag.a, drag.b)} x2={Math.max(drag.a, drag.b)} fill="var(--accent)" fillOpacity={0.12} stroke="var(--accent)" strokeOpacity={0.4} /> : null}
       </LineChart>
     </ResponsiveContainer>
   );
