@@ -63,3 +63,44 @@ test("health: without a metrics data source the section says how to configure on
   await expect(page.getByTestId("health-section")).toContainText("No metrics data source is configured");
   await expect(page.getByTestId("health-section")).toContainText("OPSDECK_PROMETHEUS_URL");
 });
+
+test("dashboards: every service grouped by team with a status, sortable and filtered by team (in the URL)", async ({ page }) => {
+  await page.goto(`${DEMO_APP}/signin`);
+  await page.getByRole("button", { name: /Alice Admin/ }).click();
+  await expect(page.getByTestId("current-user")).toBeVisible();
+  await page.goto(`${DEMO_APP}/dashboards`);
+  await expect(page.getByText("demo data")).toBeVisible();
+  const table = page.getByTestId("overview-table");
+  await expect(table).toBeVisible();
+  const teams = table.getByTestId("overview-team");
+  expect(await teams.count()).toBeGreaterThanOrEqual(5);
+  await expect(table.locator('[data-testid="overview-team"][data-team="payments"]')).toBeVisible();
+  const rows = table.getByTestId("overview-row");
+  expect(await rows.count()).toBeGreaterThanOrEqual(20);
+  for (const status of await rows.evaluateAll((els) => els.map((e) => e.getAttribute("data-status")))) {
+    expect(["healthy", "degraded", "failing", "unknown"]).toContain(status);
+  }
+  // demo data answers for every service: no unknowns, values shown
+  await expect(table.locator('[data-testid="overview-row"][data-status="unknown"]')).toHaveCount(0);
+  await expect(rows.first()).toContainText(/%/);
+  await expect(rows.first()).toContainText(/ms|s/);
+
+  await table.getByRole("button", { name: "p95 latency" }).click();
+  await expect(page).toHaveURL(/sort=p95&dir=desc/);
+
+  await page.getByLabel("Team").selectOption("payments");
+  await expect(page).toHaveURL(/team=payments/);
+  await expect(table.getByTestId("overview-team")).toHaveCount(1);
+  await expect(rows.first()).toHaveAttribute("data-team", "payments");
+  const paymentRows = await rows.evaluateAll((els) => els.map((e) => e.getAttribute("data-team")));
+  expect(paymentRows.length).toBeGreaterThan(1);
+  expect(new Set(paymentRows)).toEqual(new Set(["payments"]));
+
+  // the filter survives a reload (it is in the URL), and a service links to its entity page
+  await page.reload();
+  await expect(page.getByTestId("overview-team")).toHaveCount(1);
+  const link = page.getByTestId("overview-row").first().getByRole("link");
+  await expect(link).toHaveAttribute("href", /^\/catalog\/component\/default\/[a-z0-9-]+$/);
+  await link.click();
+  await expect(page.getByTestId("health-section")).toBeVisible();
+});

@@ -83,6 +83,8 @@ const SAMPLES: Record<string, Sample[]> = {
   "catalog.scorecardExport": [{ label: "", input: () => ({}) }],
   // No OPSDECK_PROMETHEUS_URL and not demo mode in tests: answers { configured: false } after the entity lookup.
   "metrics.health": [{ label: "", input: async (fx) => ({ ref: await matrixEntity(fx), range: { preset: "1h" } }) }],
+  // No data source in tests: every status is "unknown", the catalog part still answers.
+  "metrics.overview": [{ label: "", input: () => ({ team: "matrix" }) }],
 };
 
 function matrixDescriptor(name: string) {

@@ -1,15 +1,15 @@
-import { Activity } from "lucide-react";
-import { NotYetAvailable } from "@/components/ui/coming";
+import { Suspense } from "react";
+import { requireMe } from "@/server/http/caller";
+import { DashboardsOverview } from "@/components/metrics/overview-page";
+import { TableSkeleton } from "@/components/ui/states";
 
 export const metadata = { title: "Dashboards" };
 
-export default function DashboardsPage() {
+export default async function DashboardsPage() {
+  await requireMe();
   return (
-    <NotYetAvailable
-      title="Dashboards"
-      icon={<Activity className="size-6" />}
-      description="Service health at a glance for managers and engineers."
-      points={["Every service by team with SLO state", "Golden-signal charts with deploy markers", "Error budgets and burn rates", "DORA metrics"]}
-    />
+    <Suspense fallback={<TableSkeleton />}>
+      <DashboardsOverview />
+    </Suspense>
   );
 }
