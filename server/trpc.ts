@@ -6,7 +6,7 @@ import type { Db, Tx } from "@/server/db/client";
 import type { Principal } from "@/server/auth/roles";
 import type { Permission, Scope } from "@/server/auth/permissions";
 import { authorize } from "@/server/auth/authorize";
-import { appendAudit, runAudited, type AuditActor, type AuditedChange } from "@/server/audit/append";
+import { appendAudit, runAudited, type AuditActor, type AuditedChange, type AuditedOptions } from "@/server/audit/append";
 import { observeProcedure } from "@/server/http/metrics";
 
 export type Context = {
@@ -75,7 +75,7 @@ export const authedProcedure = publicProcedure.meta({ permission: "authenticated
 type AuthedCtx = Context & { principal: Principal };
 
 /** Mutations get `ctx.audited`, the one path for writing: the change and its audit event in one transaction. */
-export type Audited = <T>(change: (tx: Tx) => Promise<AuditedChange<T>>) => Promise<T>;
+export type Audited = <T>(change: (tx: Tx) => Promise<AuditedChange<T>>, opts?: AuditedOptions) => Promise<T>;
 
 /**
  * A procedure that requires `permission`. Team-scoped permissions resolve the owning teams from the parsed input.
@@ -101,9 +101,9 @@ export function requires<S extends z.ZodType>(
       }
       if (!meta?.audit) throw new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: `${path} declares no audit action` });
       let written = false;
-      const audited: Audited = (change) => {
+      const audited: Audited = (change, opts) => {
         written = true;
-        return runAudited(ctx.db, actorOf(ctx), action, change);
+        return runAudited(ctx.db, actorOf(ctx), action, change, opts);
       };
       const result = await next({ ctx: { audited } });
       if (result.ok && !written) {

@@ -43,15 +43,24 @@ export type AuditedChange<T> = Omit<AuditRecord, "action" | "outcome"> & { resul
  * The one audited path for a mutation: the change and its audit event commit in one transaction, or neither does.
  * The audit row is appended last, so the chain lock is held only for the end of the transaction.
  */
+export type AuditedOptions = {
+  /** Interactive-transaction limit; Prisma's 5 s default suits ordinary edits, bulk work (catalog ingest, rescoring) needs more. */
+  timeoutMs?: number;
+};
+
 export async function runAudited<T>(
   db: Db,
   actor: AuditActor,
   action: string,
   change: (tx: Tx) => Promise<AuditedChange<T>>,
+  opts: AuditedOptions = {},
 ): Promise<T> {
-  return db.$transaction(async (tx) => {
-    const { result, ...rec } = await change(tx);
-    await appendAudit(tx, actor, { ...rec, action, outcome: "success" });
-    return result;
-  });
+  return db.$transaction(
+    async (tx) => {
+      const { result, ...rec } = await change(tx);
+      await appendAudit(tx, actor, { ...rec, action, outcome: "success" });
+      return result;
+    },
+    { timeout: opts.timeoutMs ?? 5_000, maxWait: 10_000 },
+  );
 }

@@ -31,6 +31,9 @@ import { applyLocation } from "@/server/catalog/ingest";
 import { exportInput, overviewInput, scorecardCsv, scorecardOverview } from "@/server/catalog/report";
 import { loadRules, recomputeAllScores, saveRules, scorecardRulesInput } from "@/server/catalog/scorecards";
 
+/** Ingest, deletion and rescoring touch up to every entity: at 100k they take tens of seconds in one transaction. */
+const BULK = { timeoutMs: 10 * 60_000 };
+
 // The catalog: wiring only (docs/catalog.md describes each procedure; the logic is in server/catalog/).
 export const catalogRouter = router({
   /** Components with owners, by name (at most 200): the command palette and home page. */
@@ -57,7 +60,7 @@ export const catalogRouter = router({
       ctx.audited(async (tx) => {
         const r = await uploadAndIngest(tx, input, ctx.principal.email);
         return { result: { location: r.location, summary: r.summary }, targetType: "catalog.location", targetId: r.location.id, before: r.before, after: { fileName: input.fileName, ...(summaryForAudit(r.summary) as object) } };
-      }),
+      }, BULK),
     ),
   refreshLocation: requires("catalog.locations.manage", z.object({ locationId: z.string().min(1).max(100) }))
     .meta({ audit: "catalog.location.refresh" })
@@ -66,7 +69,7 @@ export const catalogRouter = router({
       return ctx.audited(async (tx) => {
         const summary = await applyLocation(tx, prepared);
         return { result: summary, targetType: "catalog.location", targetId: input.locationId, after: summaryForAudit(summary) };
-      });
+      }, BULK);
     }),
   refreshAll: requires("catalog.locations.manage", z.void())
     .meta({ audit: "catalog.refresh.request" })
@@ -82,7 +85,7 @@ export const catalogRouter = router({
       ctx.audited(async (tx) => {
         const r = await deleteLocation(tx, input.locationId);
         return { result: { removed: r.removed }, targetType: "catalog.location", targetId: input.locationId, before: r.before };
-      }),
+      }, BULK),
     ),
 
   scorecardRules: requires("catalog.read", z.void()).query(async ({ ctx }) => {
@@ -102,7 +105,7 @@ export const catalogRouter = router({
           before: saved.before,
           after: { hash: saved.hash, ruleIds: saved.rules.map((r) => r.id) },
         };
-      }),
+      }, BULK),
     ),
   scorecardOverview: requires("catalog.read", overviewInput).query(({ ctx, input }) => scorecardOverview(ctx.db, input)),
   scorecardExport: requires("catalog.read", exportInput).query(({ ctx, input }) => scorecardCsv(ctx.db, input)),
