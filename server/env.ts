@@ -6,6 +6,20 @@ const optionalString = z.preprocess((v) => (v === "" ? undefined : v), z.string(
 const boolFlag = z.preprocess((v) => (v === "" || v === undefined ? undefined : v), z.enum(["0", "1", "true", "false"]).optional())
   .transform((v) => v === "1" || v === "true");
 
+/** A setting holding JSON (default `{}`); invalid JSON is reported with an example of the expected shape. */
+const jsonSetting = (example: string) =>
+  z
+    .string()
+    .default("{}")
+    .transform((raw, ctx) => {
+      try {
+        return JSON.parse(raw) as unknown;
+      } catch {
+        ctx.addIssue({ code: "custom", message: `must be JSON, e.g. ${example}` });
+        return z.NEVER;
+      }
+    });
+
 const postgresUrl = z.string().refine((v) => /^postgres(ql)?:\/\//.test(v), "must be a postgres:// or postgresql:// URL");
 
 export const groupMapSchema = z.record(
@@ -30,17 +44,7 @@ const schema = z.object({
   OIDC_NAME: z.string().default("Single sign-on"),
   OIDC_GROUPS_CLAIM: z.string().default("groups"),
   OIDC_SCOPES: z.string().regex(/(^|\s)openid(\s|$)/, "must include openid").default("openid email profile"),
-  OPSDECK_GROUP_MAP: z
-    .string()
-    .default("{}")
-    .transform((raw, ctx) => {
-      try {
-        return JSON.parse(raw) as unknown;
-      } catch {
-        ctx.addIssue({ code: "custom", message: "must be JSON, e.g. {\"ops\":{\"team\":\"platform\",\"role\":\"admin\"}}" });
-        return z.NEVER;
-      }
-    })
+  OPSDECK_GROUP_MAP: jsonSetting('{"ops":{"team":"platform","role":"admin"}}')
     .pipe(groupMapSchema),
   OPSDECK_WORKER: z.enum(["inline", "off"]).default("inline"),
   // Catalog (docs/catalog.md): comma-separated directories, globs, or git:<dir> working copies (read at HEAD).
@@ -60,17 +64,7 @@ const schema = z.object({
   OPSDECK_PROMETHEUS_BEARER_TOKEN: optionalString,
   OPSDECK_PROMETHEUS_USERNAME: optionalString,
   OPSDECK_PROMETHEUS_PASSWORD: optionalString,
-  OPSDECK_PROMETHEUS_HEADERS: z
-    .string()
-    .default("{}")
-    .transform((raw, ctx) => {
-      try {
-        return JSON.parse(raw) as unknown;
-      } catch {
-        ctx.addIssue({ code: "custom", message: 'must be JSON, e.g. {"X-Scope-OrgID":"ops"}' });
-        return z.NEVER;
-      }
-    })
+  OPSDECK_PROMETHEUS_HEADERS: jsonSetting('{"X-Scope-OrgID":"ops"}')
     .pipe(z.record(z.string().regex(/^[A-Za-z0-9-]+$/, "header name"), z.string())),
   OPSDECK_PROMETHEUS_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
   // The scrape interval of the data source: rate() windows are at least 4× this (seconds).

@@ -5,23 +5,15 @@
  * per row on the client; this sends one string and lets Postgres unpack it.
  */
 import type { Db, Tx } from "@/server/db/client";
-import type { AuditActor, AuditRecord } from "@/server/audit/append";
+import { auditRowData, type AuditActor, type AuditRecord } from "@/server/audit/append";
 
 export async function appendAuditBatch(db: Db | Tx, events: { actor: AuditActor; rec: AuditRecord }[]): Promise<number> {
   if (events.length === 0) return 0;
-  const rows = events.map(({ actor, rec }) => ({
-    actorId: actor.actorId,
-    actorLabel: actor.actorLabel,
-    ip: actor.ip,
-    requestId: actor.requestId,
-    action: rec.action,
-    targetType: rec.targetType ?? "",
-    targetId: rec.targetId ?? "",
-    outcome: rec.outcome ?? "success",
-    before: rec.before ?? null,
-    after: rec.after ?? null,
-    meta: rec.meta ?? null,
-  }));
+  // undefined JSON columns become null so every element has every key
+  const rows = events.map(({ actor, rec }) => {
+    const d = auditRowData(actor, rec);
+    return { ...d, before: d.before ?? null, after: d.after ?? null, meta: d.meta ?? null };
+  });
   // WITH ORDINALITY + ORDER BY keeps the array order as the chain order.
   return db.$executeRaw`
     INSERT INTO "AuditEvent" ("actorId", "actorLabel", "ip", "requestId", "action", "targetType", "targetId", "outcome", "before", "after", "meta")

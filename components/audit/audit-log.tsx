@@ -8,7 +8,7 @@ import { Card, PageHeader } from "@/components/ui/card";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { EmptyState, ErrorNote, TableSkeleton } from "@/components/ui/states";
-import { Table, Td, Th, Tr } from "@/components/ui/table";
+import { DetailRow, Table, Td, Th, Tr } from "@/components/ui/table";
 import { cn } from "@/components/ui/cn";
 import { AuditFilterBar } from "./audit-filter-bar";
 import { AuditVerifyPanel } from "./audit-verify-panel";
@@ -99,11 +99,9 @@ function AuditTable({ rows }: { rows: Row[] }) {
                 <Td className="font-mono text-xs text-muted max-[1000px]:hidden">{r.ip || "—"}</Td>
               </Tr>
               {expanded ? (
-                <tr>
-                  <td colSpan={7} className="border-b border-border bg-subtle/50 px-4 py-3">
-                    <AuditDetail row={r} />
-                  </td>
-                </tr>
+                <DetailRow colSpan={7}>
+                  <AuditDetail row={r} />
+                </DetailRow>
               ) : null}
             </Fragment>
           );

@@ -9,7 +9,7 @@ import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Field, Select } from "@/components/ui/input";
 import { EmptyState, ErrorNote, TableSkeleton } from "@/components/ui/states";
-import { Table, Td, Th, Tr } from "@/components/ui/table";
+import { DetailRow, Table, Td, Th, Tr } from "@/components/ui/table";
 import { cn } from "@/components/ui/cn";
 import { fieldErrors } from "@/components/ui/field-errors";
 import { CatalogTabs } from "./catalog-tabs";
@@ -170,11 +170,9 @@ function LocationTable({ items, canManage, onChanged }: { items: Location[]; can
                 ) : null}
               </Tr>
               {expanded ? (
-                <tr>
-                  <td colSpan={canManage ? 6 : 5} className="border-b border-border bg-subtle/50 px-4 py-3">
-                    <LocationErrors locationId={l.id} />
-                  </td>
-                </tr>
+                <DetailRow colSpan={canManage ? 6 : 5}>
+                  <LocationErrors locationId={l.id} />
+                </DetailRow>
               ) : null}
             </Fragment>
           );

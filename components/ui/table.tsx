@@ -1,4 +1,4 @@
-import type { HTMLAttributes, TdHTMLAttributes, ThHTMLAttributes } from "react";
+import type { HTMLAttributes, ReactNode, TdHTMLAttributes, ThHTMLAttributes } from "react";
 import { cn } from "./cn";
 
 export function Table({ className, ...p }: HTMLAttributes<HTMLTableElement>) {
@@ -12,4 +12,15 @@ export function Td({ className, ...p }: TdHTMLAttributes<HTMLTableCellElement>) 
 }
 export function Tr({ className, ...p }: HTMLAttributes<HTMLTableRowElement>) {
   return <tr className={cn("hover:bg-subtle/60", className)} {...p} />;
+}
+
+/** The full-width row under an expanded row (details, errors). */
+export function DetailRow({ colSpan, children }: { colSpan: number; children: ReactNode }) {
+  return (
+    <tr>
+      <td colSpan={colSpan} className="border-b border-border bg-subtle/50 px-4 py-3">
+        {children}
+      </td>
+    </tr>
+  );
 }

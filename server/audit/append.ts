@@ -17,24 +17,26 @@ export type AuditRecord = {
 
 const json = (v: Prisma.InputJsonValue | null | undefined) => (v === null || v === undefined ? undefined : v);
 
+/** The columns of one event as the caller provides them (the trigger fills seq, ts and the hashes). */
+export function auditRowData(actor: AuditActor, rec: AuditRecord) {
+  return {
+    actorId: actor.actorId,
+    actorLabel: actor.actorLabel,
+    ip: actor.ip,
+    requestId: actor.requestId,
+    action: rec.action,
+    targetType: rec.targetType ?? "",
+    targetId: rec.targetId ?? "",
+    outcome: rec.outcome ?? "success",
+    before: json(rec.before),
+    after: json(rec.after),
+    meta: json(rec.meta),
+  } satisfies Prisma.AuditEventCreateInput;
+}
+
 /** Appends one event. seq, ts and the hashes are assigned by the database trigger under the chain lock. */
 export async function appendAudit(db: Db | Tx, actor: AuditActor, rec: AuditRecord): Promise<void> {
-  await db.auditEvent.create({
-    data: {
-      actorId: actor.actorId,
-      actorLabel: actor.actorLabel,
-      ip: actor.ip,
-      requestId: actor.requestId,
-      action: rec.action,
-      targetType: rec.targetType ?? "",
-      targetId: rec.targetId ?? "",
-      outcome: rec.outcome ?? "success",
-      before: json(rec.before),
-      after: json(rec.after),
-      meta: json(rec.meta),
-    },
-    select: { seq: true },
-  });
+  await db.auditEvent.create({ data: auditRowData(actor, rec), select: { seq: true } });
 }
 
 export type AuditedChange<T> = Omit<AuditRecord, "action" | "outcome"> & { result: T };

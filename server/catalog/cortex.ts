@@ -1,6 +1,7 @@
 import { stringify } from "yaml";
 import { problem, type CatalogProblem } from "./errors";
 import type { MappedDocument } from "./parse";
+import { translatedLineOf } from "./line-map";
 import { slugify } from "./opslevel";
 
 /**
@@ -90,7 +91,7 @@ export function mapCortex(
     "metadata.tags": ["info", "x-cortex-groups"],
     "metadata.links": ["info", "x-cortex-link"],
   };
-  const mappedLine = (p: (string | number)[]) => lineOf(translate[p.filter((x) => typeof x === "string").join(".")] ?? ["info"]);
+  const mappedLine = translatedLineOf(lineOf, translate, ["info"]);
   const docs: MappedDocument[] = [{ doc: { apiVersion: "backstage.io/v1alpha1", kind, metadata, spec }, lineOf: mappedLine }];
 
   if (kind === "Component" && tag && isRecord(value.paths) && Object.keys(value.paths).length) {

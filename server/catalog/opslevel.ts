@@ -1,5 +1,6 @@
 import { problem, type CatalogProblem } from "./errors";
 import type { MappedDocument } from "./parse";
+import { translatedLineOf } from "./line-map";
 
 /**
  * OpsLevel `opslevel.yml` (version 1) → a Backstage Component. Mapping:
@@ -100,7 +101,7 @@ export function mapOpsLevel(
     "spec.dependsOn": ["service", "dependencies"],
     "metadata.tags": ["service", "tags"],
   };
-  return [{ doc, lineOf: (p) => lineOf(translate[p.filter((x) => typeof x === "string").join(".")] ?? ["service"]) }];
+  return [{ doc, lineOf: translatedLineOf(lineOf, translate, ["service"]) }];
 }
 
 function mapLifecycle(v: string | undefined): string {

@@ -45,6 +45,7 @@ export function formatOf(file: string): DescriptorFormat {
 /** What a mapper gives back per source document: Backstage-shaped documents plus how to find lines for their fields. */
 export type MappedDocument = { doc: unknown; lineOf: (fieldPath: (string | number)[]) => number | null };
 
+
 /**
  * Parses one descriptor file (multi-document YAML) into normalised entities and typed problems. Never throws.
  */
