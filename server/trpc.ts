@@ -6,7 +6,7 @@ import type { Db, Tx } from "@/server/db/client";
 import type { Principal } from "@/server/auth/roles";
 import type { Permission, Scope } from "@/server/auth/permissions";
 import { authorize } from "@/server/auth/authorize";
-import { appendAudit, runAudited, type AuditActor, type AuditedChange, type AuditedOptions } from "@/server/audit/append";
+import { runAudited, type AuditActor, type AuditedChange, type AuditedOptions } from "@/server/audit/append";
 import { observeProcedure } from "@/server/http/metrics";
 
 export type Context = {
@@ -62,11 +62,9 @@ export const publicProcedure = t.procedure.use(observed).meta({ permission: "pub
 
 export const authedProcedure = publicProcedure.meta({ permission: "authenticated" }).use(async ({ ctx, next, path, type, meta }) => {
   if (!ctx.principal) {
-    await appendAudit(ctx.db, actorOf(ctx), {
-      action: meta?.audit ?? path,
-      outcome: "denied",
-      meta: { reason: "not signed in", permission: meta?.permission, procedure: path, type },
-    });
+    // The permission proper is checked by requires() once the input is parsed; here only "signed in?" is decided.
+    const permission = meta?.permission === "public" || !meta?.permission ? "authenticated" : meta.permission;
+    await authorize(ctx.db, actorOf(ctx), null, permission, { action: meta?.audit ?? path, meta: { procedure: path, type } });
     throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in first" });
   }
   return next({ ctx: { ...ctx, principal: ctx.principal } });

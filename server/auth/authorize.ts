@@ -13,10 +13,14 @@ export async function authorize(
   db: Db,
   actor: AuditActor,
   principal: Principal | null,
-  permission: Permission,
+  permission: Permission | "authenticated",
   opts: { action: string; scope?: Scope; meta?: Record<string, unknown> },
 ): Promise<AuthorizeResult> {
-  const result: AuthorizeResult = !principal ? "unauthenticated" : can(principal, permission, opts.scope) ? "allowed" : "forbidden";
+  const result: AuthorizeResult = !principal
+    ? "unauthenticated"
+    : permission === "authenticated" || can(principal, permission, opts.scope)
+      ? "allowed"
+      : "forbidden";
   if (result !== "allowed") {
     await appendAudit(db, actor, {
       action: opts.action,
