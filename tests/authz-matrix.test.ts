@@ -61,7 +61,6 @@ const SAMPLES: Record<string, Sample[]> = {
     },
   ],
   "audit.watchVerify": [{ label: "", input: async (fx) => ({ id: (await fx.db.auditVerifyRun.create({ data: { state: "ok" } })).id }) }],
-  "catalog.services": [{ label: "", input: () => ({}) }],
   "catalog.list": [{ label: "", input: () => ({ q: "pay", filters: { kind: ["Component"] }, limit: 5 }) }],
   "catalog.facets": [{ label: "", input: () => ({ filters: { kind: ["Component"] } }) }],
   "catalog.suggest": [{ label: "", input: () => ({ q: "pay" }) }],

@@ -1,6 +1,5 @@
 import { z } from "zod";
 import { requires, router } from "@/server/trpc";
-import { listServices } from "@/server/catalog/services";
 import {
   dependencyGraph,
   entityPage,
@@ -37,7 +36,6 @@ const BULK = { timeoutMs: 10 * 60_000 };
 // The catalog: wiring only (docs/catalog.md describes each procedure; the logic is in server/catalog/).
 export const catalogRouter = router({
   /** Components with owners, by name (at most 200): the command palette and home page. */
-  services: requires("catalog.read", z.object({ ownerTeamId: z.string().optional() }).default({})).query(({ ctx, input }) => listServices(ctx.db, input.ownerTeamId)),
 
   list: requires("catalog.read", listInput).query(({ ctx, input }) => listEntities(ctx.db, input)),
   facets: requires("catalog.read", facetsInput).query(({ ctx, input }) => facetCounts(ctx.db, input)),
