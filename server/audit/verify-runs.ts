@@ -1,4 +1,5 @@
 import { TRPCError } from "@trpc/server";
+import { publish } from "@/server/events/bus";
 import type { Db, Tx } from "@/server/db/client";
 import type { AuditedChange } from "./append";
 import { verifyAuditChain } from "./verify";
@@ -27,14 +28,19 @@ export async function requestVerify(tx: Tx, requestedBy: string): Promise<Audite
   return { result: { id: run.id }, targetType: "audit-verify", targetId: run.id, after: { state: "queued" } };
 }
 
+export const verifyTopic = (runId: string) => `audit-verify:${runId}`;
+
 export async function executeVerifyRun(db: Db, runId: string): Promise<void> {
+  const changed = () => publish(db, verifyTopic(runId), { id: runId });
   // Only a queued run starts: a job that outlived its settled (failed) run does nothing.
   const claimed = await db.auditVerifyRun.updateMany({ where: { id: runId, state: "queued" }, data: { state: "running", startedAt: new Date(), heartbeatAt: new Date() } });
   if (claimed.count === 0) return;
+  await changed();
   try {
     const result = await verifyAuditChain(db, {
       onProgress: async (p) => {
         await db.auditVerifyRun.update({ where: { id: runId }, data: { checked: p.checked, total: p.total, heartbeatAt: new Date() } });
+        await changed();
       },
     });
     await db.auditVerifyRun.update({
@@ -43,8 +49,10 @@ export async function executeVerifyRun(db: Db, runId: string): Promise<void> {
         ? { state: "ok", checked: result.checked, total: result.checked, finishedAt: new Date(), message: `chain intact; head ${result.headHash}` }
         : { state: "broken", checked: result.checked, firstBadSeq: result.firstBadSeq, finishedAt: new Date(), message: result.reason },
     });
+    await changed();
   } catch (err) {
     await db.auditVerifyRun.update({ where: { id: runId }, data: { state: "failed", finishedAt: new Date(), message: String((err as Error).message ?? err) } });
+    await changed();
     throw err;
   }
 }
