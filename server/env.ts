@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { ciBindingsSetting, ciConfigProblem, cronOrOff } from "@/server/ci/settings";
+import { awsAccountsSetting, azureSubscriptionsSetting, gcpProjectsSetting } from "@/server/cloud/settings";
 
 // Every setting Opsdeck reads, parsed once. A bad value stops the process with a message naming the variable.
 
@@ -7,10 +9,10 @@ const boolFlag = z.preprocess((v) => (v === "" || v === undefined ? undefined : 
   .transform((v) => v === "1" || v === "true");
 
 /** A setting holding JSON (default `{}`); invalid JSON is reported with an example of the expected shape. */
-const jsonSetting = (example: string) =>
+const jsonSetting = (example: string, fallback = "{}") =>
   z
     .string()
-    .default("{}")
+    .default(fallback)
     .transform((raw, ctx) => {
       try {
         return JSON.parse(raw) as unknown;
@@ -69,6 +71,31 @@ const schema = z.object({
   OPSDECK_PROMETHEUS_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
   // The scrape interval of the data source: rate() windows are at least 4× this (seconds).
   OPSDECK_PROMETHEUS_SCRAPE_INTERVAL: z.coerce.number().int().min(1).max(3600).default(15),
+  // CI integrations (docs/ci-cloud.md). GitHub: a token, or a GitHub App (id, PEM private key, installation id).
+  OPSDECK_GITHUB_API_URL: z.url().default("https://api.github.com"),
+  OPSDECK_GITHUB_TOKEN: optionalString,
+  OPSDECK_GITHUB_APP_ID: optionalString,
+  OPSDECK_GITHUB_APP_PRIVATE_KEY: optionalString,
+  OPSDECK_GITHUB_APP_INSTALLATION_ID: optionalString.pipe(z.string().regex(/^\d+$/, "a number").optional()),
+  OPSDECK_GITHUB_WEBHOOK_SECRET: optionalString,
+  OPSDECK_GITLAB_URL: optionalString.pipe(z.url().optional()),
+  OPSDECK_GITLAB_TOKEN: optionalString,
+  OPSDECK_GITLAB_WEBHOOK_TOKEN: optionalString,
+  OPSDECK_JENKINS_URL: optionalString.pipe(z.url().optional()),
+  OPSDECK_JENKINS_USER: optionalString,
+  OPSDECK_JENKINS_API_TOKEN: optionalString,
+  OPSDECK_JENKINS_WEBHOOK_TOKEN: optionalString,
+  // Webhook deliveries older than this (by the event's own time) are refused; delivery ids are remembered this long.
+  OPSDECK_WEBHOOK_MAX_AGE_SECONDS: z.coerce.number().int().min(60).max(7 * 86_400).default(3600),
+  // Built-in runner: comma-separated directories working copies may live in (demo mode: demo/workdirs).
+  OPSDECK_CI_WORKDIR_ROOTS: optionalString,
+  OPSDECK_CI_BINDINGS: jsonSetting('{"payments-api":{"gitlab":"payments/api","workdir":"/srv/src/payments-api"}}').pipe(ciBindingsSetting),
+  OPSDECK_CI_POLL_CRON: cronOrOff("* * * * *"),
+  // Cloud inventory (docs/ci-cloud.md): accounts/projects/subscriptions to list, and when to refresh.
+  OPSDECK_AWS_ACCOUNTS: jsonSetting('[{"name":"prod","regions":["eu-west-1"],"roleArn":"arn:aws:iam::123456789012:role/opsdeck-read"}]', "[]").pipe(awsAccountsSetting),
+  OPSDECK_GCP_PROJECTS: jsonSetting('[{"projectId":"shop-prod"}]', "[]").pipe(gcpProjectsSetting),
+  OPSDECK_AZURE_SUBSCRIPTIONS: jsonSetting('[{"subscriptionId":"00000000-0000-0000-0000-000000000000","storageAccounts":["shopassets"]}]', "[]").pipe(azureSubscriptionsSetting),
+  OPSDECK_CLOUD_REFRESH_CRON: cronOrOff("*/15 * * * *"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   OPSDECK_TRUST_PROXY: boolFlag,
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
@@ -102,6 +129,8 @@ export function parseEnv(source: Record<string, string | undefined>, opts: { req
   if (Boolean(e.OPSDECK_PROMETHEUS_USERNAME) !== Boolean(e.OPSDECK_PROMETHEUS_PASSWORD)) {
     throw new ConfigError("Invalid configuration:\n  OPSDECK_PROMETHEUS_USERNAME, OPSDECK_PROMETHEUS_PASSWORD: give both or neither");
   }
+  const ciProblem = ciConfigProblem(e);
+  if (ciProblem) throw new ConfigError(`Invalid configuration:\n  ${ciProblem}`);
   // Demo mode cannot be switched on by a flag: it exists only when no DATABASE_URL is configured and the launcher
   // started the embedded database. A production deployment (DATABASE_URL set) never gets the demo sign-in.
   const demoMode = !e.DATABASE_URL && Boolean(e.OPSDECK_EMBEDDED_DATABASE_URL);
