@@ -1,6 +1,8 @@
+import { Cron } from "croner";
 import { z } from "zod";
 import { ciBindingsSetting, ciConfigProblem, cronOrOff } from "@/server/ci/settings";
 import { awsAccountsSetting, azureSubscriptionsSetting, gcpProjectsSetting } from "@/server/cloud/settings";
+import { metricsSourcesSetting, sloConfigSetting } from "@/server/metrics/config";
 
 // Every setting Opsdeck reads, parsed once. A bad value stops the process with a message naming the variable.
 
@@ -31,6 +33,54 @@ export const groupMapSchema = z.record(
     z.object({ team: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "team slug"), role: z.enum(["viewer", "engineer", "oncall", "admin"]) }),
   ]),
 );
+
+/** "90s", "15m", "1h", "2d" or a number of seconds → seconds. */
+const durationSetting = z
+  .union([z.number().positive(), z.string().trim().regex(/^\d+(\.\d+)?(ms|s|m|h|d)$/, 'a duration like "90s", "15m", "1h", "2d"')])
+  .transform((v) => {
+    if (typeof v === "number") return v;
+    const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(v)!;
+    return Number(m[1]) * { ms: 0.001, s: 1, m: 60, h: 3600, d: 86_400 }[m[2] as "ms" | "s" | "m" | "h" | "d"];
+  });
+
+const cronPattern = z.string().trim().refine((v) => {
+  try {
+    new Cron(v, { paused: true });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'must be a cron expression like "0 18 * * 5"');
+
+/** One deploy environment (docs/deploys.md "Configuration"). */
+export const environmentSchema = z.object({
+  /** kubeconfig context (from OPSDECK_KUBECONFIG) and namespace the environment deploys to. */
+  context: z.string().min(1),
+  namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "a Kubernetes namespace name"),
+  /** Deploys wait for a second person's approval. */
+  protected: z.boolean().default(false),
+  /** A failed deploy is rolled back to the previous revision by itself. */
+  autoRollback: z.boolean().default(false),
+  /** How long a pending approval stays valid. */
+  approvalTtl: durationSetting.default(3600),
+  /** Deploys are blocked from each cron start for `duration` (admins may break glass). */
+  freezeWindows: z
+    .array(z.object({ cron: cronPattern, duration: durationSetting, timezone: z.string().optional(), reason: z.string().default("") }))
+    .default([]),
+  /** After a rollout completes, pods must stay healthy this long before the deploy succeeds. */
+  verifySeconds: durationSetting.default(10),
+  canary: z
+    .object({
+      intervals: z.number().int().min(1).max(100).default(5),
+      interval: durationSetting.default(60),
+      /** Canary error ratio may exceed stable's by at most this (absolute, 0.01 = one percentage point). */
+      maxErrorRateIncrease: z.number().min(0).max(1).default(0.01),
+      /** Canary p95 latency may be at most this multiple of stable's. */
+      maxLatencyRatio: z.number().min(1).default(1.25),
+    })
+    .default({ intervals: 5, interval: 60, maxErrorRateIncrease: 0.01, maxLatencyRatio: 1.25 }),
+});
+export type EnvironmentConfig = z.output<typeof environmentSchema>;
 
 const schema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
@@ -71,6 +121,18 @@ const schema = z.object({
   OPSDECK_PROMETHEUS_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
   // The scrape interval of the data source: rate() windows are at least 4× this (seconds).
   OPSDECK_PROMETHEUS_SCRAPE_INTERVAL: z.coerce.number().int().min(1).max(3600).default(15),
+  // Several metrics data sources (one per cluster/environment): a JSON array, docs/metrics.md "Data sources".
+  // OPSDECK_PROMETHEUS_URL is the shorthand for a single one; give one or the other.
+  OPSDECK_METRICS_SOURCES: jsonSetting('[{"name":"prod","url":"http://prometheus:9090","environment":"production"}]').pipe(metricsSourcesSetting),
+  // Service-level objectives by catalog ref, for services whose descriptors carry none (docs/metrics.md "SLOs").
+  OPSDECK_SLOS: jsonSetting('{"component:default/payments-api":{"availability":99.9,"latency-p95-ms":300,"window":"28d"}}').pipe(sloConfigSetting),
+  // Deploys (docs/deploys.md): kubeconfig files (":" or "," separated; every context in them is a cluster), and the
+  // environments as JSON {name: {context, namespace, protected, autoRollback, approvalTtl, freezeWindows, …}} in order.
+  // Demo mode defaults to dev/staging/prod on the demo cluster.
+  OPSDECK_KUBECONFIG: optionalString,
+  OPSDECK_ENVIRONMENTS: jsonSetting('{"prod":{"context":"prod-eu","namespace":"shop","protected":true,"autoRollback":true}}')
+    .pipe(z.record(z.string().regex(/^[a-z0-9][a-z0-9-]{0,30}$/, "environment name (lowercase, digits, -)"), environmentSchema)),
+  OPSDECK_K8S_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
   // CI integrations (docs/ci-cloud.md). GitHub: a token, or a GitHub App (id, PEM private key, installation id).
   OPSDECK_GITHUB_API_URL: z.url().default("https://api.github.com"),
   OPSDECK_GITHUB_TOKEN: optionalString,
@@ -125,6 +187,9 @@ export function parseEnv(source: Record<string, string | undefined>, opts: { req
   }
   if (e.OPSDECK_PROMETHEUS_BEARER_TOKEN && (e.OPSDECK_PROMETHEUS_USERNAME || e.OPSDECK_PROMETHEUS_PASSWORD)) {
     throw new ConfigError("Invalid configuration:\n  OPSDECK_PROMETHEUS_BEARER_TOKEN: give a bearer token or a username/password, not both");
+  }
+  if (e.OPSDECK_PROMETHEUS_URL && e.OPSDECK_METRICS_SOURCES.length) {
+    throw new ConfigError("Invalid configuration:\n  OPSDECK_METRICS_SOURCES: give it or OPSDECK_PROMETHEUS_URL, not both");
   }
   if (Boolean(e.OPSDECK_PROMETHEUS_USERNAME) !== Boolean(e.OPSDECK_PROMETHEUS_PASSWORD)) {
     throw new ConfigError("Invalid configuration:\n  OPSDECK_PROMETHEUS_USERNAME, OPSDECK_PROMETHEUS_PASSWORD: give both or neither");

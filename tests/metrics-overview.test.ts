@@ -4,6 +4,8 @@ import { deriveStatus, mapLimit, metricsOverview, teamOf, THRESHOLDS } from "@/s
 import { MetricsQueryError, type MetricsProvider, type Series } from "@/server/providers/metrics";
 import { DemoMetricsProvider, incidentAt } from "@/server/providers/metrics/demo";
 import { useTestDatabase } from "./helpers/db";
+import { sourcesOf } from "./helpers/metrics-sources";
+import { MetricsSources } from "@/server/metrics/source";
 
 describe("deriveStatus (thresholds in docs/metrics.md)", () => {
   it("classifies each signal and takes the worst", () => {
@@ -81,7 +83,7 @@ describe("metricsOverview over the database", () => {
       rangeQuery: (q, r) => demo.rangeQuery(q, r),
       series: (m) => demo.series(m),
     };
-    const source = { provider, scrapeIntervalSeconds: 15 };
+    const source = sourcesOf(provider);
     const cache = new QueryCache<Series[]>(60_000);
     const o = await metricsOverview(t.db, source, {}, { cache, time: new Date(time) });
 
@@ -99,9 +101,13 @@ describe("metricsOverview over the database", () => {
       ["search", "search-api", null],
       ["(no owner)", "orphan", null],
     ]);
-    expect(calls).toHaveLength(8); // an error-ratio and a p95 instant query per service
-    expect(calls).toContain('sum(rate(http_requests_total{service="payments-api",code=~"5.."}[5m])) / sum(rate(http_requests_total{service="payments-api"}[5m]))');
-    expect(calls).toContain('histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{service="payments-api"}[5m])))');
+    // batched: one error-ratio and one p95 query for all four services (none has SLOs or query annotations)
+    expect(calls).toHaveLength(2);
+    expect(o.queries).toBe(2);
+    expect(calls).toContain(
+      '(sum by (service) (rate(http_requests_total{service=~"ledger|orphan|payments-api|search-api",code=~"5.."}[5m])) or 0 * sum by (service) (rate(http_requests_total{service=~"ledger|orphan|payments-api|search-api"}[5m]))) / sum by (service) (rate(http_requests_total{service=~"ledger|orphan|payments-api|search-api"}[5m]))',
+    );
+    expect(calls).toContain('histogram_quantile(0.95, sum by (service, le) (rate(http_request_duration_seconds_bucket{service=~"ledger|orphan|payments-api|search-api"}[5m])))');
     for (const r of o.rows) {
       expect(r.error).toBeNull();
       expect(r.errorRatio).toBeGreaterThanOrEqual(0);
@@ -115,7 +121,7 @@ describe("metricsOverview over the database", () => {
 
     // the same evaluation again is served from the cache
     await metricsOverview(t.db, source, {}, { cache, time: new Date(time) });
-    expect(calls).toHaveLength(8);
+    expect(calls).toHaveLength(2);
 
     const only = await metricsOverview(t.db, source, { team: "payments" }, { cache, time: new Date(time + HOUR) });
     expect(only.rows.map((r) => r.name)).toEqual(["ledger", "payments-api"]);
@@ -132,7 +138,7 @@ describe("metricsOverview over the database", () => {
   it("without a data source every status is unknown; a failing query carries its error", async () => {
     await component("broken", "ops", { annotations: { "opsdeck.dev/prometheus-query.errorRatio": "sum(" } });
     await component("down", "ops");
-    const none = await metricsOverview(t.db, null, { team: "ops" });
+    const none = await metricsOverview(t.db, new MetricsSources([]), { team: "ops" });
     expect(none.provider).toBeNull();
     expect(none.rows.map((r) => [r.name, r.status, r.errorRatio])).toEqual([
       ["broken", "unknown", null],
@@ -144,12 +150,12 @@ describe("metricsOverview over the database", () => {
       id: "failing-test",
       instantQuery: async (q) => {
         if (q.includes("histogram_quantile")) throw new MetricsQueryError("execution: query timed out", "timeout");
-        return [{ labels: {}, points: [[Date.now(), 0.001]] }];
+        return [{ labels: { service: "down" }, points: [[Date.now(), 0.001]] }];
       },
       rangeQuery: async () => [],
       series: async () => [],
     };
-    const o = await metricsOverview(t.db, { provider: failing, scrapeIntervalSeconds: 15 }, { team: "ops" }, { cache: new QueryCache(1) });
+    const o = await metricsOverview(t.db, sourcesOf(failing), { team: "ops" }, { cache: new QueryCache(1) });
     expect(o.provider).toEqual({ kind: "prometheus", demo: false });
     const broken = o.rows.find((r) => r.name === "broken")!;
     expect(broken.errorRatio).toBeNull();

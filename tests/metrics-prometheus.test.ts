@@ -7,6 +7,8 @@ import { chooseStep } from "@/server/metrics/step";
 import { planSignals, SELECTOR_ANNOTATION } from "@/server/metrics/templates";
 import { entityHealth } from "@/server/metrics/health";
 import { useTestDatabase } from "./helpers/db";
+import { sourcesOf } from "./helpers/metrics-sources";
+import { MetricsSources } from "@/server/metrics/source";
 import { freePort, startPrometheus, type TestPrometheus } from "./helpers/prometheus";
 
 // Against a REAL Prometheus + Pushgateway from Debian, started by the test on free loopback ports (tests/helpers/prometheus.ts).
@@ -176,7 +178,7 @@ describe("golden signals against real Prometheus", () => {
       data: { kind: "Component", name: "broken", ref: "component:default/broken", metadata: meta({ "opsdeck.dev/prometheus-query.cpu": "sum(rate(x{{{selector}}}[{{window}}])) by" }) },
     });
     await t.db.entity.create({ data: { kind: "System", name: "sys", ref: "system:default/sys" } });
-    const source = { provider, scrapeIntervalSeconds: 1 };
+    const source = sourcesOf({ provider, scrapeIntervalSeconds: 1 });
     const now = new Date();
     const range = { from: new Date(now.getTime() - 5 * 60_000), to: now };
 
@@ -202,6 +204,6 @@ describe("golden signals against real Prometheus", () => {
 
     await expect(entityHealth(t.db, source, { ref: "system:sys", range, maxPoints: 100 })).rejects.toThrow(/Components/);
     await expect(entityHealth(t.db, source, { ref: "component:nope", range, maxPoints: 100 })).rejects.toThrow(/not in the catalog/);
-    expect(await entityHealth(t.db, null, { ref: "component:itest", range, maxPoints: 100 })).toEqual({ configured: false });
+    expect(await entityHealth(t.db, new MetricsSources([]), { ref: "component:itest", range, maxPoints: 100 })).toEqual({ configured: false });
   });
 });

@@ -6,7 +6,8 @@ import { QueryCache } from "@/server/metrics/cache";
 import { cachedRangeQuery } from "@/server/metrics/query";
 import { DemoMetricsProvider, incidentAt } from "@/server/providers/metrics/demo";
 import { PrometheusProvider, type MetricsProvider, type Sample, type Series } from "@/server/providers/metrics";
-import { sourceFromEnv } from "@/server/metrics/source";
+import { sourcesFromEnv } from "@/server/metrics/source";
+const sourceFromEnv = (e: Parameters<typeof sourcesFromEnv>[0]) => sourcesFromEnv(e).fallback;
 import { parseEnv } from "@/server/env";
 import { clampRange, formatValue, mergeSeries } from "@/components/metrics/format";
 
@@ -259,6 +260,38 @@ describe("metrics configuration", () => {
   it("demo only in demo mode, nothing otherwise", () => {
     expect(sourceFromEnv(parseEnv({ OPSDECK_EMBEDDED_DATABASE_URL: DB }))?.provider.kind).toBe("demo");
     expect(sourceFromEnv(parseEnv({ DATABASE_URL: DB }))).toBeNull();
+  });
+  it("several data sources from OPSDECK_METRICS_SOURCES: names, environments, auth, the default, the entity's pick", () => {
+    const list = [
+      { name: "eu", url: "http://prom-eu:9090", environment: "prod", auth: { type: "bearer", token: "t" }, headers: { "X-Scope-OrgID": "eu" } },
+      { name: "us", label: "US cluster", url: "https://prom-us/prometheus/", auth: { type: "basic", username: "u", password: "p" }, default: true, scrapeInterval: 30 },
+    ];
+    const sources = sourcesFromEnv(parseEnv({ DATABASE_URL: DB, OPSDECK_METRICS_SOURCES: JSON.stringify(list) }));
+    expect(sources.infos()).toEqual([
+      { name: "eu", label: "eu", environment: "prod", kind: "prometheus", demo: false },
+      { name: "us", label: "US cluster", environment: null, kind: "prometheus", demo: false },
+    ]);
+    expect(sources.fallback?.name).toBe("us");
+    expect(sources.get("us")?.scrapeIntervalSeconds).toBe(30);
+    expect(sources.pick(null, { "opsdeck.dev/metrics-source": "eu" })?.name).toBe("eu");
+    expect(sources.pick(null, { "opsdeck.dev/metrics-source": "gone" })?.name).toBe("us");
+    expect(sources.pick("eu", { "opsdeck.dev/metrics-source": "us" })?.name).toBe("eu");
+    expect(() => sources.pick("nope")).toThrow(/Unknown metrics data source "nope" \(configured: eu, us\)/);
+  });
+  it("demo mode has three demo environments named like the demo deploy environments", () => {
+    const demo = sourcesFromEnv(parseEnv({ OPSDECK_EMBEDDED_DATABASE_URL: DB }));
+    expect(demo.infos().map((s) => [s.name, s.environment, s.demo])).toEqual([["prod", "prod", true], ["staging", "staging", true], ["dev", "dev", true]]);
+    expect(new Set(demo.list.map((s) => s.provider.id)).size).toBe(3);
+  });
+  it("refuses bad data-source lists naming the variable and the entry", () => {
+    const bad = (v: unknown) => () => parseEnv({ DATABASE_URL: DB, OPSDECK_METRICS_SOURCES: JSON.stringify(v) });
+    expect(bad([{ name: "a", url: "ftp://x" }])).toThrow(/OPSDECK_METRICS_SOURCES\.0\.url: must be an http\(s\) URL/);
+    expect(bad([{ name: "a", url: "http://x" }, { name: "a", url: "http://y" }])).toThrow(/duplicate source name "a"/);
+    expect(bad([{ name: "a", url: "http://x", default: true }, { name: "b", url: "http://y", default: true }])).toThrow(/at most one source may be the default/);
+    expect(bad([{ name: "A B", url: "http://x" }])).toThrow(/OPSDECK_METRICS_SOURCES\.0\.name/);
+    expect(bad([{ name: "a", url: "http://x", auth: { type: "bearer" } }])).toThrow(/OPSDECK_METRICS_SOURCES\.0\.auth/);
+    expect(bad([{ name: "a", url: "http://x", typo: 1 }])).toThrow(/typo/);
+    expect(() => parseEnv({ DATABASE_URL: DB, OPSDECK_PROMETHEUS_URL: "http://p:9090", OPSDECK_METRICS_SOURCES: '[{"name":"a","url":"http://x"}]' })).toThrow(/not both/);
   });
   it("refuses bad values naming the variable", () => {
     expect(() => parseEnv({ DATABASE_URL: DB, OPSDECK_PROMETHEUS_URL: "ftp://x" })).toThrow(/OPSDECK_PROMETHEUS_URL/);

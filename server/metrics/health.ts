@@ -6,9 +6,9 @@ import { MetricsQueryError, type Sample, type Series } from "@/server/providers/
 import type { QueryCache } from "./cache";
 import { lttb } from "./lttb";
 import { cachedRangeQuery, rangeCache } from "./query";
-import type { MetricsSource } from "./source";
+import { infoOf, type MetricsSources, type SourceInfo } from "./source";
 import { chooseStep } from "./step";
-import { planSignals, type SignalId, type Unit } from "./templates";
+import { annotationsOf, planSignals, type SignalId, type Unit } from "./templates";
 
 export const RANGE_PRESETS = { "1h": 3600, "6h": 6 * 3600, "24h": 24 * 3600, "7d": 7 * 86400 } as const;
 export type RangePreset = keyof typeof RANGE_PRESETS;
@@ -32,6 +32,8 @@ export const healthInput = z.object({
   range: rangeInput.default({ preset: "6h" }),
   /** Points per series after downsampling. */
   maxPoints: z.number().int().min(50).max(1000).default(1000),
+  /** A configured data source by name; default: the entity's `opsdeck.dev/metrics-source`, else the default source. */
+  source: z.string().trim().min(1).max(63).optional(),
 });
 export type HealthInput = z.output<typeof healthInput>;
 
@@ -43,6 +45,9 @@ export type EntityHealth =
   | {
       configured: true;
       provider: { kind: "prometheus" | "demo"; demo: boolean };
+      /** The data source that answered, and every configured one (the picker). */
+      source: SourceInfo;
+      sources: SourceInfo[];
       range: { start: Date; end: Date; stepSeconds: number; rateWindow: string };
       panels: HealthPanel[];
     };
@@ -53,16 +58,17 @@ export function resolveRange(range: HealthInput["range"], now = new Date()): { s
 }
 
 /** The golden signals of one catalog Component over a time range; a failing query carries its error, the others still answer. */
-export async function entityHealth(db: Db, source: MetricsSource | null, input: HealthInput, opts: { now?: Date; cache?: QueryCache<Series[]> } = {}): Promise<EntityHealth> {
+export async function entityHealth(db: Db, sources: MetricsSources, input: HealthInput, opts: { now?: Date; cache?: QueryCache<Series[]> } = {}): Promise<EntityHealth> {
   const ref = canonicalRefOf(input.ref);
   const e = await db.entity.findUnique({ where: { ref }, select: { kind: true, name: true, metadata: true } });
   if (!e) throw new TRPCError({ code: "NOT_FOUND", message: `${input.ref} is not in the catalog` });
   if (e.kind !== "Component") throw new TRPCError({ code: "BAD_REQUEST", message: `Health is shown for Components, not ${e.kind}` });
+  const annotations = annotationsOf(e.metadata);
+  const source = sources.pick(input.source, annotations);
   if (!source) return { configured: false };
 
   const { start, end } = resolveRange(input.range, opts.now);
   const step = chooseStep(start, end, source.scrapeIntervalSeconds);
-  const annotations = ((e.metadata ?? {}) as { annotations?: Record<string, string> }).annotations ?? {};
   const panels = planSignals({ name: e.name, annotations }, step.rateWindow);
 
   const answered = await Promise.all(
@@ -86,7 +92,7 @@ export async function entityHealth(db: Db, source: MetricsSource | null, input: 
       ),
     })),
   );
-  return { configured: true, provider: { kind: source.provider.kind, demo: source.provider.kind === "demo" }, range: { start: step.start, end: step.end, stepSeconds: step.stepSeconds, rateWindow: step.rateWindow }, panels: answered };
+  return { configured: true, provider: { kind: source.provider.kind, demo: source.provider.kind === "demo" }, source: infoOf(source), sources: sources.infos(), range: { start: step.start, end: step.end, stepSeconds: step.stepSeconds, rateWindow: step.rateWindow }, panels: answered };
 }
 
 function seriesName(label: string, labels: Record<string, string>, count: number): string {

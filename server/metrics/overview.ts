@@ -1,51 +1,49 @@
 import { z } from "zod";
 import type { Db } from "@/server/db/client";
-import { MetricsQueryError, type Series } from "@/server/providers/metrics";
-import { QueryCache } from "./cache";
-import type { MetricsSource } from "./source";
-import { planSignals } from "./templates";
+import type { SloConfig } from "./config";
+import { instantValues, type InstantOptions, type InstantRequest } from "./instant";
+import { evaluateSlos, type SloResult } from "./slo-queries";
+import { slosOf } from "./slo-spec";
+import { infoOf, type MetricsSource, type MetricsSources, type SourceInfo } from "./source";
+import { deriveStatus, THRESHOLDS, worstStatus, type HealthStatus } from "./status";
+import { annotationsOf, type SignalEntity } from "./templates";
 
 /**
  * The managers' overview (docs/metrics.md "Overview"): every catalog Component, grouped by owner team, with a health
- * status derived from the current error ratio and p95 latency (instant queries through the provider, cached), and the
- * scorecard level. Bounded: at most MAX_SERVICES components, two instant queries each, QUERY_CONCURRENCY at a time.
+ * status — from its SLOs (burn rates, budget) when it has any, else from the current error ratio and p95 latency
+ * against fixed thresholds — the values against the objectives, the last deploy and the scorecard level.
+ * Queries are batched (instant.ts): one query per (signal, window) for all services on the built-in templates, one
+ * per service only for those with selector/query annotations. At most MAX_SERVICES components per answer.
  */
 
 export const MAX_SERVICES = 500;
-export const QUERY_CONCURRENCY = 16;
-/** The rate() window of the overview's instant queries. */
+/** The rate() window of the overview's current values. */
 export const OVERVIEW_WINDOW = "5m";
 
-/** Health thresholds (docs/metrics.md): a signal at or above `failing` fails, at or above `degraded` degrades. */
-export const THRESHOLDS = {
-  errorRatio: { degraded: 0.01, failing: 0.05 },
-  p95Seconds: { degraded: 0.5, failing: 1 },
-} as const;
-
-export type HealthStatus = "healthy" | "degraded" | "failing" | "unknown";
-
-function level(value: number | null, t: { degraded: number; failing: number }): HealthStatus {
-  if (value === null || !Number.isFinite(value)) return "unknown";
-  return value >= t.failing ? "failing" : value >= t.degraded ? "degraded" : "healthy";
-}
-
-/**
- * The worst of the two signals; healthy only when both are known and below the thresholds, unknown when a signal has
- * no data and the other does not already say degraded/failing.
- */
-export function deriveStatus(signals: { errorRatio: number | null; p95Seconds: number | null }): HealthStatus {
-  const levels = [level(signals.errorRatio, THRESHOLDS.errorRatio), level(signals.p95Seconds, THRESHOLDS.p95Seconds)];
-  if (levels.includes("failing")) return "failing";
-  if (levels.includes("degraded")) return "degraded";
-  if (levels.includes("unknown")) return "unknown";
-  return "healthy";
-}
+export { deriveStatus, THRESHOLDS, type HealthStatus };
+export { mapLimit } from "./concurrency";
 
 export const overviewInput = z.object({
   /** Owner team (the owner group's name, e.g. `payments`); all teams when absent. */
   team: z.string().trim().toLowerCase().min(1).max(100).optional(),
+  /** One data source for every service; default: each service's own (annotation) or the default source. */
+  source: z.string().trim().min(1).max(63).optional(),
 });
 export type OverviewInput = z.output<typeof overviewInput>;
+
+export type OverviewSlo = {
+  id: string;
+  title: string;
+  objective: number;
+  status: HealthStatus;
+  sli: number | null;
+  budgetRemaining: number | null;
+  burn: "fast" | "slow" | null;
+  reason: string;
+  error: string | null;
+};
+
+export type LastDeploy = { id: string; version: string; state: string; kind: string; environment: string; at: Date; by: string | null };
 
 export type OverviewRow = {
   ref: string;
@@ -54,9 +52,21 @@ export type OverviewRow = {
   name: string;
   title: string | null;
   team: string;
+  /** The data source the values come from. */
+  source: string | null;
   status: HealthStatus;
+  /** Why: the worst SLO's reason, or "thresholds". */
+  statusFrom: "slo" | "thresholds";
   errorRatio: number | null;
   p95Seconds: number | null;
+  /** The error ratio the availability objective allows (1 − objective), when there is one. */
+  errorObjective: number | null;
+  /** The latency objective's threshold and percentile, when there is one. */
+  latencyObjective: { seconds: number; percentile: number } | null;
+  slos: OverviewSlo[];
+  /** Problems in the SLO annotations. */
+  sloErrors: string[];
+  lastDeploy: LastDeploy | null;
   level: string | null;
   score: number | null;
   /** The data source's error (or the template error) when a query failed. */
@@ -65,6 +75,7 @@ export type OverviewRow = {
 
 export type Overview = {
   provider: { kind: "prometheus" | "demo"; demo: boolean } | null;
+  sources: SourceInfo[];
   rows: OverviewRow[];
   /** Every owner team with its number of Components (unfiltered), for the filter. */
   teams: { team: string; services: number }[];
@@ -74,10 +85,9 @@ export type Overview = {
   truncated: boolean;
   evaluatedAt: Date;
   thresholds: typeof THRESHOLDS;
+  /** Upstream queries this answer needed (cache hits included): the batching at work. */
+  queries: number;
 };
-
-/** Instant-query results, shared for 15 s per (data source, query). */
-export const instantCache = new QueryCache<Series[]>(15_000, 2 * MAX_SERVICES + 100);
 
 const NO_OWNER = "(no owner)";
 
@@ -86,27 +96,19 @@ export function teamOf(ownerRef: string | null): string {
   return ownerRef.slice(ownerRef.lastIndexOf("/") + 1) || NO_OWNER;
 }
 
-/** Runs fn over items with at most `limit` in flight. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
-
-function ownerWhere(team: string | undefined) {
+/** The Prisma filter on Entity for an owner team name. */
+export function ownerWhere(team: string | undefined) {
   if (!team) return {};
   if (team === NO_OWNER) return { ownerRef: null };
   return { ownerRef: { startsWith: "group:", endsWith: `/${team}` } };
 }
 
-export async function metricsOverview(db: Db, source: MetricsSource | null, input: OverviewInput, opts: { cache?: QueryCache<Series[]>; limit?: number; time?: Date } = {}): Promise<Overview> {
+/** Latest deploy per service (any environment, or the source's); plugged in by the router so metrics needs no deploys import. */
+export type LastDeploys = (refs: string[], environment: string | null) => Promise<Map<string, LastDeploy>>;
+
+export type OverviewOptions = InstantOptions & { limit?: number; sloConfig?: SloConfig; lastDeploys?: LastDeploys };
+
+export async function metricsOverview(db: Db, sources: MetricsSources, input: OverviewInput, opts: OverviewOptions = {}): Promise<Overview> {
   const limit = Math.min(opts.limit ?? MAX_SERVICES, MAX_SERVICES);
   const where = { kind: "Component", ...ownerWhere(input.team) };
   const [entities, total, owners] = await Promise.all([
@@ -124,25 +126,48 @@ export async function metricsOverview(db: Db, source: MetricsSource | null, inpu
   for (const o of owners) teamCounts.set(teamOf(o.ownerRef), (teamCounts.get(teamOf(o.ownerRef)) ?? 0) + o._count._all);
   const teams = [...teamCounts].map(([team, services]) => ({ team, services })).sort((a, b) => a.team.localeCompare(b.team));
 
-  const cache = opts.cache ?? instantCache;
-  const instant = async (promql: string | null, planError: string | null): Promise<{ value: number | null; error: string | null }> => {
-    if (!source || !promql) return { value: null, error: planError };
-    try {
-      const series = await cache.get([source.provider.id, "instant", promql, opts.time?.getTime() ?? "now"].join("\n"), () => source.provider.instantQuery(promql, opts.time));
-      const v = series[0]?.points.at(-1)?.[1];
-      return { value: v === undefined || v === null || !Number.isFinite(v) ? null : v, error: null };
-    } catch (err) {
-      if (err instanceof MetricsQueryError) return { value: null, error: err.message };
-      throw err;
-    }
-  };
+  const fixed = input.source ? sources.pick(input.source) : null;
+  const items = entities.map((e) => {
+    const annotations = annotationsOf(e.metadata);
+    const entity: SignalEntity = { name: e.name, annotations };
+    return { e, entity, source: fixed ?? sources.pick(null, annotations), slo: slosOf({ ref: e.ref, annotations }, opts.sloConfig ?? {}) };
+  });
 
-  const rows = await mapLimit(entities, QUERY_CONCURRENCY, async (e): Promise<OverviewRow> => {
-    const annotations = ((e.metadata ?? {}) as { annotations?: Record<string, string> }).annotations ?? {};
-    const panels = planSignals({ name: e.name, annotations }, OVERVIEW_WINDOW);
-    const er = panels.find((p) => p.id === "errorRatio")!.queries[0]!;
-    const p95 = panels.find((p) => p.id === "latency")!.queries.find((q) => q.label === "p95")!;
-    const [errorRatio, latency] = await Promise.all([instant(er.promql, er.error), instant(p95.promql, p95.error)]);
+  // Per data source: the current error ratio and p95 of every service, then every objective, each in batched queries.
+  const bySource = new Map<MetricsSource, number[]>();
+  items.forEach((it, i) => it.source && bySource.set(it.source, [...(bySource.get(it.source) ?? []), i]));
+  const current = new Array<{ errorRatio: { value: number | null; error: string | null }; p95: { value: number | null; error: string | null } }>(items.length);
+  const slos = new Array<SloResult[]>(items.length);
+  let queries = 0;
+  await Promise.all(
+    [...bySource].map(async ([source, indexes]) => {
+      const counted = { ...opts, onQuery: () => queries++ };
+      const requests = indexes.flatMap((i): InstantRequest[] => [
+        { entity: items[i]!.entity, signal: "errorRatio", window: OVERVIEW_WINDOW },
+        { entity: items[i]!.entity, signal: "latency", window: OVERVIEW_WINDOW, quantile: 0.95 },
+      ]);
+      const [values, evaluated] = await Promise.all([
+        instantValues(source, requests, counted),
+        evaluateSlos(source, indexes.map((i) => ({ entity: items[i]!.entity, specs: items[i]!.slo.specs })), counted),
+      ]);
+      indexes.forEach((i, k) => {
+        current[i] = { errorRatio: values[2 * k]!, p95: values[2 * k + 1]! };
+        slos[i] = evaluated[k]!;
+      });
+    }),
+  );
+
+  const deployEnv = fixed?.environment ?? null;
+  const lastDeploys = opts.lastDeploys ? await opts.lastDeploys(entities.map((e) => e.ref), deployEnv) : new Map<string, LastDeploy>();
+
+  const rows = items.map(({ e, source, slo }, i): OverviewRow => {
+    const cur = current[i];
+    const results = slos[i] ?? [];
+    const errorRatio = cur?.errorRatio.value ?? null;
+    const p95Seconds = cur?.p95.value ?? null;
+    const availability = slo.specs.find((s) => s.kind === "availability");
+    const latency = slo.specs.find((s) => s.kind === "latency" && s.latency!.percentile === 95) ?? slo.specs.find((s) => s.kind === "latency");
+    const bySlo = source && results.length > 0;
     return {
       ref: e.ref,
       kind: e.kind,
@@ -150,17 +175,36 @@ export async function metricsOverview(db: Db, source: MetricsSource | null, inpu
       name: e.name,
       title: e.title,
       team: teamOf(e.ownerRef),
-      status: source ? deriveStatus({ errorRatio: errorRatio.value, p95Seconds: latency.value }) : "unknown",
-      errorRatio: errorRatio.value,
-      p95Seconds: latency.value,
+      source: source?.name ?? null,
+      status: !source ? "unknown" : bySlo ? worstStatus(results.map((r) => r.evaluation.status)) : deriveStatus({ errorRatio, p95Seconds }),
+      statusFrom: bySlo ? "slo" : "thresholds",
+      errorRatio,
+      p95Seconds,
+      errorObjective: availability ? 1 - availability.objective : null,
+      latencyObjective: latency ? { seconds: latency.latency!.thresholdSeconds, percentile: latency.latency!.percentile } : null,
+      slos: results.map((r) => ({
+        id: r.spec.id,
+        title: r.spec.title,
+        objective: r.spec.objective,
+        status: r.evaluation.status,
+        sli: r.evaluation.sli,
+        budgetRemaining: r.evaluation.budgetRemaining,
+        burn: r.evaluation.burn,
+        reason: r.evaluation.reason,
+        error: r.error,
+      })),
+      sloErrors: slo.errors,
+      lastDeploy: lastDeploys.get(e.ref) ?? null,
       level: e.score?.level ?? null,
       score: e.score?.score ?? null,
-      error: errorRatio.error ?? latency.error,
+      error: cur?.errorRatio.error ?? cur?.p95.error ?? results.find((r) => r.error)?.error ?? null,
     };
   });
 
+  const first = fixed ?? sources.fallback;
   return {
-    provider: source ? { kind: source.provider.kind, demo: source.provider.kind === "demo" } : null,
+    provider: first ? { kind: first.provider.kind, demo: first.provider.kind === "demo" } : null,
+    sources: sources.list.map(infoOf),
     rows,
     teams,
     total,
@@ -168,5 +212,6 @@ export async function metricsOverview(db: Db, source: MetricsSource | null, inpu
     truncated: total > entities.length,
     evaluatedAt: new Date(),
     thresholds: THRESHOLDS,
+    queries,
   };
 }

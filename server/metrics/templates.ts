@@ -18,25 +18,35 @@ export type Unit = "req/s" | "ratio" | "seconds" | "cores" | "bytes";
 type SignalDef = { id: SignalId; title: string; unit: Unit; selector: "http" | "container"; template: string; quantiles?: number[] };
 
 export const SIGNALS: readonly SignalDef[] = [
-  { id: "requestRate", title: "Request rate", unit: "req/s", selector: "http", template: "sum(rate(http_requests_total{{{selector}}}[{{window}}]))" },
+  { id: "requestRate", title: "Request rate", unit: "req/s", selector: "http", template: "{{sum}}(rate(http_requests_total{{{selector}}}[{{window}}]))" },
   {
     id: "errorRatio",
     title: "Error ratio (5xx)",
     unit: "ratio",
     selector: "http",
-    template: 'sum(rate(http_requests_total{{{selector}},code=~"5.."}[{{window}}])) / sum(rate(http_requests_total{{{selector}}}[{{window}}]))',
+    // "or 0 * all": a service that never answered 5xx has no 5xx series; its error ratio is 0, not "no data".
+    template:
+      '({{sum}}(rate(http_requests_total{{{selector}},code=~"5.."}[{{window}}])) or 0 * {{sum}}(rate(http_requests_total{{{selector}}}[{{window}}]))) / {{sum}}(rate(http_requests_total{{{selector}}}[{{window}}]))',
+
   },
   {
     id: "latency",
     title: "Latency",
     unit: "seconds",
     selector: "http",
-    template: "histogram_quantile({{quantile}}, sum by (le) (rate(http_request_duration_seconds_bucket{{{selector}}}[{{window}}])))",
+    template: "histogram_quantile({{quantile}}, {{sumLe}}(rate(http_request_duration_seconds_bucket{{{selector}}}[{{window}}])))",
     quantiles: [0.5, 0.95, 0.99],
   },
-  { id: "cpu", title: "CPU", unit: "cores", selector: "container", template: "sum(rate(container_cpu_usage_seconds_total{{{selector}}}[{{window}}]))" },
-  { id: "memory", title: "Memory (working set)", unit: "bytes", selector: "container", template: "sum(container_memory_working_set_bytes{{{selector}}})" },
+  { id: "cpu", title: "CPU", unit: "cores", selector: "container", template: "{{sum}}(rate(container_cpu_usage_seconds_total{{{selector}}}[{{window}}]))" },
+  { id: "memory", title: "Memory (working set)", unit: "bytes", selector: "container", template: "{{sum}}(container_memory_working_set_bytes{{{selector}}})" },
 ];
+
+/**
+ * The share of requests slower than `{{le}}` seconds (a histogram bucket boundary): the bad-event ratio of a latency
+ * SLO (server/metrics/slo-queries.ts). Not a panel, and not overridable by a query annotation; the selector annotation applies.
+ */
+export const SLOW_RATIO_TEMPLATE =
+  '1 - ({{sum}}(rate(http_request_duration_seconds_bucket{{{selector}},le="{{le}}"}[{{window}}])) / {{sum}}(rate(http_request_duration_seconds_count{{{selector}}}[{{window}}])))';
 
 export const SIGNAL_IDS = SIGNALS.map((s) => s.id) as SignalId[];
 
@@ -101,59 +111,120 @@ function checkBrackets(q: string): void {
   if (stack.length) throw new TemplateError(`unclosed "${stack[stack.length - 1]}"`);
 }
 
-export function render(template: string, values: { selector: string; window: string; quantile?: number }): string {
-  return template.replace(/\{\{(selector|window|quantile)\}\}/g, (_, k: string) => {
-    if (k === "quantile") {
-      if (values.quantile === undefined) throw new TemplateError("{{quantile}} is only available in latency queries");
-      return String(values.quantile);
+type RenderValues = { selector: string; window: string; quantile?: number; le?: string; byService?: boolean };
+
+/**
+ * Fills the placeholders. `{{sum}}`/`{{sumLe}}`/`{{le}}` exist only in the built-in templates (validateTemplate refuses
+ * them in annotations): `byService` turns the sums into `sum by (service)`, one series per service for batched queries.
+ */
+export function render(template: string, values: RenderValues): string {
+  return template.replace(/\{\{(selector|window|quantile|sum|sumLe|le)\}\}/g, (_, k: string) => {
+    switch (k) {
+      case "quantile":
+        if (values.quantile === undefined) throw new TemplateError("{{quantile}} is only available in latency queries");
+        return String(values.quantile);
+      case "le":
+        if (values.le === undefined) throw new TemplateError("{{le}} is only available in the latency SLO query");
+        return values.le;
+      case "sum":
+        return values.byService ? "sum by (service) " : "sum";
+      case "sumLe":
+        return values.byService ? "sum by (service, le) " : "sum by (le) ";
+      case "selector":
+        return values.selector;
+      default:
+        return values.window;
     }
-    return k === "selector" ? values.selector : values.window;
   });
 }
 
 export type PlannedQuery = { label: string; promql: string | null; error: string | null };
 export type PlannedPanel = { id: SignalId; title: string; unit: Unit; source: "default" | "selector" | "annotation"; queries: PlannedQuery[] };
 
-/**
- * The queries of every golden-signal panel for one entity. Invalid annotations do not throw: the affected panel
- * carries the error (shown on its chart), the other panels still run.
- */
-export function planSignals(entity: { name: string; annotations: Record<string, string> }, window: string): PlannedPanel[] {
-  const selectorAnnotation = entity.annotations[SELECTOR_ANNOTATION];
-  let selectorError: string | null = null;
-  let custom: string | null = null;
-  if (selectorAnnotation !== undefined) {
-    try {
-      custom = validateSelector(selectorAnnotation);
-    } catch (err) {
-      selectorError = `${SELECTOR_ANNOTATION}: ${(err as Error).message}`;
-    }
+export type SignalEntity = { name: string; annotations: Record<string, string> };
+/** A golden signal, or the latency SLO's bad-event ratio. */
+export type QuerySignal = SignalId | "slowRatio";
+
+function quote(v: string): string {
+  return v.replace(/\\/g, "\\\\").replace(/"/g, '\\"');
+}
+
+function defOf(signal: QuerySignal): Pick<SignalDef, "template" | "selector"> {
+  return signal === "slowRatio" ? { template: SLOW_RATIO_TEMPLATE, selector: "http" } : SIGNALS.find((s) => s.id === signal)!;
+}
+
+/** The entity's selector annotation, validated: `custom` when valid, `error` when present but invalid. */
+function customSelector(entity: SignalEntity): { custom: string | null; error: string | null } {
+  const annotation = entity.annotations[SELECTOR_ANNOTATION];
+  if (annotation === undefined) return { custom: null, error: null };
+  try {
+    return { custom: validateSelector(annotation), error: null };
+  } catch (err) {
+    return { custom: null, error: `${SELECTOR_ANNOTATION}: ${(err as Error).message}` };
   }
-  const nameValue = entity.name.replace(/\\/g, "\\\\").replace(/"/g, '\\"');
+}
+
+/**
+ * One query of one signal for one entity. Invalid annotations do not throw: the query carries the error (shown on its
+ * chart or row), the other queries still run.
+ */
+export function planQuery(entity: SignalEntity, signal: QuerySignal, window: string, opts: { quantile?: number; le?: string; label?: string } = {}): PlannedQuery {
+  const def = defOf(signal);
+  const { custom, error: selectorError } = customSelector(entity);
+  const override = signal === "slowRatio" ? undefined : entity.annotations[`${QUERY_ANNOTATION_PREFIX}${signal}`];
+  const selector = custom ?? (def.selector === "http" ? `service="${quote(entity.name)}"` : `container="${quote(entity.name)}"`);
+  const label = opts.label ?? signal;
+  try {
+    if (override !== undefined) {
+      try {
+        validateTemplate(override);
+      } catch (err) {
+        throw new TemplateError(`${QUERY_ANNOTATION_PREFIX}${signal}: ${(err as Error).message}`);
+      }
+    }
+    if (selectorError && (override === undefined || override.includes("{{selector}}"))) throw new TemplateError(selectorError);
+    const promql = render(override ?? def.template, { selector, window, quantile: opts.quantile, le: opts.le });
+    checkBrackets(promql);
+    return { label, promql, error: null };
+  } catch (err) {
+    if (!(err instanceof TemplateError)) throw err;
+    return { label, promql: null, error: err.message };
+  }
+}
+
+/** The built-in template with the default `service="<name>"` selector applies: many such entities share one batched query. */
+export function isBatchable(entity: SignalEntity, signal: QuerySignal): boolean {
+  if (entity.annotations[SELECTOR_ANNOTATION] !== undefined) return false;
+  return signal === "slowRatio" || entity.annotations[`${QUERY_ANNOTATION_PREFIX}${signal}`] === undefined;
+}
+
+/** A regex alternative matching exactly `name` (RE2 metacharacters escaped), inside a PromQL string. */
+function regexLiteral(name: string): string {
+  return quote(name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+}
+
+/**
+ * One query for many batchable entities (HTTP signals only): the built-in template with `service=~"a|b|…"` and every
+ * sum `by (service)`, so the answer holds one series per service, labelled `service`.
+ */
+export function batchQuery(signal: Exclude<QuerySignal, "cpu" | "memory">, names: readonly string[], window: string, opts: { quantile?: number; le?: string } = {}): string {
+  if (!names.length) throw new RangeError("batchQuery needs at least one name");
+  const selector = `service=~"${[...new Set(names)].sort().map(regexLiteral).join("|")}"`; // sorted: one set, one cache key
+  return render(defOf(signal).template, { selector, window, quantile: opts.quantile, le: opts.le, byService: true });
+}
+
+/** The queries of every golden-signal panel for one entity (errors per query, as planQuery). */
+export function planSignals(entity: SignalEntity, window: string): PlannedPanel[] {
+  const { custom } = customSelector(entity);
   return SIGNALS.map((s) => {
     const override = entity.annotations[`${QUERY_ANNOTATION_PREFIX}${s.id}`];
-    const selector = custom ?? (s.selector === "http" ? `service="${nameValue}"` : `container="${nameValue}"`);
     const source: PlannedPanel["source"] = override !== undefined ? "annotation" : custom ? "selector" : "default";
-    const quantiles = s.quantiles ?? [undefined];
-    const queries = quantiles.map((q): PlannedQuery => {
-      const label = q === undefined ? s.title : `p${Math.round(q * 100)}`;
-      try {
-        if (override !== undefined) {
-          try {
-            validateTemplate(override);
-          } catch (err) {
-            throw new TemplateError(`${QUERY_ANNOTATION_PREFIX}${s.id}: ${(err as Error).message}`);
-          }
-        }
-        if (selectorError && (override === undefined || override.includes("{{selector}}"))) throw new TemplateError(selectorError);
-        const promql = render(override ?? s.template, { selector, window, quantile: q });
-        checkBrackets(promql);
-        return { label, promql, error: null };
-      } catch (err) {
-        if (!(err instanceof TemplateError)) throw err;
-        return { label, promql: null, error: err.message };
-      }
-    });
+    const queries = (s.quantiles ?? [undefined]).map((q) => planQuery(entity, s.id, window, { quantile: q, label: q === undefined ? s.title : `p${Math.round(q * 100)}` }));
     return { id: s.id, title: s.title, unit: s.unit, source, queries };
   });
+}
+
+/** The annotations of a catalog entity's metadata JSON. */
+export function annotationsOf(metadata: unknown): Record<string, string> {
+  return ((metadata ?? {}) as { annotations?: Record<string, string> }).annotations ?? {};
 }

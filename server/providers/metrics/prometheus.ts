@@ -72,6 +72,19 @@ export class PrometheusProvider implements MetricsProvider {
     return this.request<Record<string, string>[]>("series", body, opts);
   }
 
+  /** /api/v1/format_query (Prometheus ≥ 2.38) parses without evaluating; older servers get a cheap instant query. */
+  async validateQuery(query: string, opts?: QueryOptions): Promise<void> {
+    try {
+      await this.post<string>("format_query", { query }, opts);
+    } catch (err) {
+      if (err instanceof MetricsQueryError && err.kind === "bad_response" && err.status === 404) {
+        await this.instantQuery(query, undefined, opts);
+        return;
+      }
+      throw err;
+    }
+  }
+
   private post<T>(endpoint: string, params: Record<string, string>, opts?: QueryOptions): Promise<T> {
     return this.request<T>(endpoint, new URLSearchParams(params), opts);
   }

@@ -21,6 +21,11 @@ export interface MetricsProvider {
   rangeQuery(query: string, range: RangeSpec, opts?: QueryOptions): Promise<Series[]>;
   /** Label sets of the series matching any of the selectors (Prometheus /api/v1/series). */
   series(matchers: string[], range?: { start: Date; end: Date }, opts?: QueryOptions): Promise<Record<string, string>[]>;
+  /**
+   * Parses `query` without evaluating it; throws MetricsQueryError (kind "bad_data") with the parser's message.
+   * Optional: callers without it validate by running an instant query (server/metrics/validate.ts).
+   */
+  validateQuery?(query: string, opts?: QueryOptions): Promise<void>;
 }
 
 /**
