@@ -8,7 +8,10 @@ import { planSignals, SELECTOR_ANNOTATION } from "@/server/metrics/templates";
 import { entityHealth } from "@/server/metrics/health";
 import { useTestDatabase } from "./helpers/db";
 import { sourcesOf } from "./helpers/metrics-sources";
-import { MetricsSources } from "@/server/metrics/source";
+import { MetricsSources, sourcesFromEnv } from "@/server/metrics/source";
+import { entitySlo } from "@/server/metrics/slo-queries";
+import { parseEnv } from "@/server/env";
+import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import { freePort, startPrometheus, type TestPrometheus } from "./helpers/prometheus";
 
 // Against a REAL Prometheus + Pushgateway from Debian, started by the test on free loopback ports (tests/helpers/prometheus.ts).
@@ -205,5 +208,116 @@ describe("golden signals against real Prometheus", () => {
     await expect(entityHealth(t.db, source, { ref: "system:sys", range, maxPoints: 100 })).rejects.toThrow(/Components/);
     await expect(entityHealth(t.db, source, { ref: "component:nope", range, maxPoints: 100 })).rejects.toThrow(/not in the catalog/);
     expect(await entityHealth(t.db, new MetricsSources([]), { ref: "component:itest", range, maxPoints: 100 })).toEqual({ configured: false });
+  });
+});
+
+/**
+ * A recording reverse proxy in front of the test Prometheus: Prometheus ignores credentials, so this is what checks
+ * that each data source sends its own. It refuses requests without `Authorization: Bearer s3cret` with HTTP 401,
+ * like an authenticating gateway would.
+ */
+async function recordingProxy(target: string): Promise<{ url: string; seen: IncomingHttpHeaders[]; close(): Promise<void> }> {
+  const seen: IncomingHttpHeaders[] = [];
+  const server: Server = createServer(async (req, res) => {
+    seen.push(req.headers);
+    if (req.headers.authorization !== "Bearer s3cret" && !req.headers.authorization?.startsWith("Basic ")) {
+      res.writeHead(401, { "content-type": "text/plain" }).end("unauthorized");
+      return;
+    }
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const upstream = await fetch(`${target}${req.url}`, { method: req.method, headers: { "content-type": req.headers["content-type"] ?? "" }, body: chunks.length ? Buffer.concat(chunks) : undefined });
+    res.writeHead(upstream.status, { "content-type": upstream.headers.get("content-type") ?? "application/json" }).end(Buffer.from(await upstream.arrayBuffer()));
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, seen, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+describe("several data sources (real Prometheus, one direct and through an authenticating proxy)", () => {
+  const t = useTestDatabase();
+
+  it("each source sends its own auth and headers; the entity annotation and the request pick the source", async () => {
+    const proxy = await recordingProxy(prom.url);
+    try {
+      const sources = sourcesFromEnv(
+        parseEnv({
+          DATABASE_URL: "postgresql://u@h/d",
+          OPSDECK_METRICS_SOURCES: JSON.stringify([
+            { name: "direct", url: prom.url, environment: "prod", scrapeInterval: 1, default: true },
+            { name: "gateway", label: "Gateway", url: proxy.url, environment: "staging", scrapeInterval: 1, auth: { type: "bearer", token: "s3cret" }, headers: { "X-Scope-OrgID": "team-a" } },
+            { name: "basic", url: `${proxy.url}/`, scrapeInterval: 1, auth: { type: "basic", username: "ops", password: "pw:1" } },
+            { name: "noauth", url: proxy.url, scrapeInterval: 1 },
+          ]),
+        }),
+      );
+      await t.db.entity.create({ data: { kind: "Component", name: "itest", ref: "component:default/itest", metadata: { annotations: { "opsdeck.dev/metrics-source": "gateway" } } } });
+      const now = new Date();
+      const range = { from: new Date(now.getTime() - 5 * 60_000), to: now };
+      const ask = (source?: string) => entityHealth(t.db, sources, { ref: "component:itest", range, maxPoints: 100, source }, { cache: new QueryCache(1) });
+
+      // the annotation picks "gateway": every query went through the proxy with the bearer token and the tenant header
+      const viaAnnotation = await ask();
+      if (!viaAnnotation.configured) throw new Error("expected a configured source");
+      expect(viaAnnotation.source).toEqual({ name: "gateway", label: "Gateway", environment: "staging", kind: "prometheus", demo: false });
+      expect(viaAnnotation.sources.map((s) => s.name)).toEqual(["direct", "gateway", "basic", "noauth"]);
+      expect(viaAnnotation.panels.flatMap((p) => p.queries).every((q) => q.error === null && q.series.length === 1)).toBe(true);
+      expect(proxy.seen.length).toBe(7); // rate, error ratio, p50/p95/p99, cpu, memory
+      for (const h of proxy.seen) expect(h).toMatchObject({ authorization: "Bearer s3cret", "x-scope-orgid": "team-a", "content-type": "application/x-www-form-urlencoded" });
+
+      // the request overrides the annotation: "direct" does not touch the proxy, and answers the same rates
+      proxy.seen.length = 0;
+      const direct = await ask("direct");
+      if (!direct.configured) throw new Error("expected a configured source");
+      expect(proxy.seen).toHaveLength(0);
+      const lastRate = (h: typeof direct) => h.panels[0]!.queries[0]!.series[0]!.points.at(-1)![1]!;
+      expect(lastRate(direct)).toBeCloseTo(lastRate(viaAnnotation), 0);
+
+      // basic auth
+      const basic = await ask("basic");
+      if (!basic.configured) throw new Error("expected a configured source");
+      expect(proxy.seen.at(-1)!.authorization).toBe(`Basic ${Buffer.from("ops:pw:1").toString("base64")}`);
+      expect(proxy.seen.at(-1)!["x-scope-orgid"]).toBeUndefined();
+
+      // a source whose credentials are refused: every panel says so, none is an empty chart
+      const refused = await ask("noauth");
+      if (!refused.configured) throw new Error("expected a configured source");
+      for (const q of refused.panels.flatMap((p) => p.queries)) expect(q.error).toMatch(/HTTP 401 \(credentials refused\): unauthorized/);
+
+      await expect(ask("nope")).rejects.toThrow(/Unknown metrics data source "nope"/);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it("SLOs against real Prometheus: SLI, budget, burn rates and burn-down from the known rates", async () => {
+    // the target answers 11 requests/s, 1 of them 5xx (9.1 %), 9 of 11 within 100 ms (18.2 % slower)
+    const metadata = { annotations: { "opsdeck.dev/slo-availability": "99", "opsdeck.dev/slo-latency-p95-ms": "100" } };
+    await t.db.entity.upsert({ where: { ref: "component:default/itest" }, create: { kind: "Component", name: "itest", ref: "component:default/itest", metadata }, update: { metadata } });
+    const sources = sourcesOf({ provider, scrapeIntervalSeconds: 1 });
+    const slo = await entitySlo(t.db, sources, {}, { ref: "component:itest" }, { cache: new QueryCache(1) });
+    expect(slo.errors).toEqual([]);
+    expect(slo.slos.map((s) => s.spec.id)).toEqual(["availability", "latency-p95"]);
+    const [avail, latency] = slo.slos;
+    expect(avail!.error).toBeNull();
+    expect(avail!.promql).toBe('(sum(rate(http_requests_total{service="itest",code=~"5.."}[672h])) or 0 * sum(rate(http_requests_total{service="itest"}[672h]))) / sum(rate(http_requests_total{service="itest"}[672h]))');
+    expect(avail!.evaluation.badRatio).toBeGreaterThan(0.07);
+    expect(avail!.evaluation.badRatio).toBeLessThan(0.11);
+    // 9.1 % bad against 1 % allowed: the budget is overspent ~8×, and 9.1× > 5.6 on the 6h/30m pair pages
+    expect(avail!.evaluation.budgetRemaining).toBeLessThan(-6);
+    expect(avail!.evaluation.alerts.map((a) => a.firing)).toEqual([false, true, true]);
+    expect(avail!.evaluation).toMatchObject({ status: "failing", burn: "fast" });
+    expect(latency!.promql).toContain('le="0.1"');
+    expect(latency!.evaluation.badRatio).toBeGreaterThan(0.15);
+    expect(latency!.evaluation.badRatio).toBeLessThan(0.22);
+    // 18 % slow against 5 % allowed: burn ~3.6×, under 5.6 but over the slow-burn 0.93
+    expect(latency!.evaluation.alerts.map((a) => a.firing)).toEqual([false, false, true]);
+    expect(latency!.evaluation.status).toBe("failing"); // the budget is exhausted too
+    // burn-down: 6 h steps over 28 days, ending at the current minute; Prometheus has only seconds of data
+    expect(avail!.burnDown.stepSeconds).toBe(21_600);
+    expect(avail!.burnDown.error).toBeNull();
+    const points = avail!.burnDown.points;
+    expect(points[0]).toEqual({ t: points.at(-1)!.t - 112 * 21_600_000, remaining: 1 }); // the window opens with the whole budget
+    expect(Date.now() - points.at(-1)!.t).toBeLessThan(5_000); // ends at the latest scrape
+    expect(points.at(-1)!.remaining).toBeLessThan(-6);
   });
 });

@@ -51,9 +51,14 @@ export async function instantValues(source: MetricsSource, requests: readonly In
   const jobs: Job[] = [];
   const batches = new Map<string, { req: InstantRequest; indexes: Map<string, number[]> }>();
 
+  // A batch pays off from two services on; a lone service keeps its plain query (the one its charts show).
+  const names = new Map<string, Set<string>>();
+  const batchKey = (req: InstantRequest) => [req.signal, req.window, req.quantile ?? "", req.le ?? ""].join("|");
+  for (const req of requests) if (isBatchable(req.entity, req.signal)) names.set(batchKey(req), (names.get(batchKey(req)) ?? new Set()).add(req.entity.name));
+
   requests.forEach((req, i) => {
-    if (isBatchable(req.entity, req.signal)) {
-      const key = [req.signal, req.window, req.quantile ?? "", req.le ?? ""].join("|");
+    if (isBatchable(req.entity, req.signal) && names.get(batchKey(req))!.size > 1) {
+      const key = batchKey(req);
       const b = batches.get(key) ?? { req, indexes: new Map<string, number[]>() };
       b.indexes.set(req.entity.name, [...(b.indexes.get(req.entity.name) ?? []), i]);
       batches.set(key, b);
@@ -69,9 +74,9 @@ export async function instantValues(source: MetricsSource, requests: readonly In
   });
 
   for (const { req, indexes } of batches.values()) {
-    const names = [...indexes.keys()];
-    for (let k = 0; k < names.length; k += BATCH_SIZE) {
-      const chunk = names.slice(k, k + BATCH_SIZE);
+    const all = [...indexes.keys()];
+    for (let k = 0; k < all.length; k += BATCH_SIZE) {
+      const chunk = all.slice(k, k + BATCH_SIZE);
       const promql = batchQuery(req.signal, chunk, req.window, { quantile: req.quantile, le: req.le });
       jobs.push({
         promql,

@@ -66,19 +66,28 @@ const burnDownCache = new QueryCache<Series[]>(300_000, 500);
 const BURN_DOWN_POINTS = 120;
 
 async function burnDownOf(source: MetricsSource, entity: SignalEntity, spec: SloSpec, now: Date, cache: QueryCache<Series[]>) {
-  const step = chooseStep(new Date(now.getTime() - spec.windowSeconds * 1000), now, source.scrapeIntervalSeconds, BURN_DOWN_POINTS);
-  const window = formatDuration(step.stepSeconds);
+  // The step for the window, but the points end at the latest scrape (not at a step boundary hours ago), so the
+  // chart's last point is the current budget and reloads within a scrape interval share one cache entry.
+  const { stepSeconds } = chooseStep(new Date(now.getTime() - spec.windowSeconds * 1000), now, source.scrapeIntervalSeconds, BURN_DOWN_POINTS);
+  const scrapeMs = source.scrapeIntervalSeconds * 1000;
+  const end = Math.floor(now.getTime() / scrapeMs) * scrapeMs;
+  const steps = Math.floor(spec.windowSeconds / stepSeconds);
+  const step = { start: new Date(end - steps * stepSeconds * 1000), end: new Date(end), stepSeconds };
+  const window = formatDuration(stepSeconds);
   const ratio = spec.kind === "availability" ? planQuery(entity, "errorRatio", window) : planQuery(entity, "slowRatio", window, { le: spec.latency!.le });
   const weight = planQuery(entity, "requestRate", window);
-  if (!ratio.promql || !weight.promql) return { points: [], stepSeconds: step.stepSeconds, error: ratio.error ?? weight.error };
+  if (!ratio.promql || !weight.promql) return { points: [], stepSeconds, error: ratio.error ?? weight.error };
   try {
     const [r, w] = await Promise.all([cachedRangeQuery(source.provider, ratio.promql, step, cache), cachedRangeQuery(source.provider, weight.promql, step, cache)]);
     const weights = new Map((w[0]?.points ?? []).map(([t, v]) => [t, v]));
-    const steps = (r[0]?.points ?? []).map(([t, v]) => ({ t, badRatio: v, weight: weights.get(t) ?? null }));
-    return { points: burnDown(steps, spec.objective), stepSeconds: step.stepSeconds, error: null };
+    const perStep = (r[0]?.points ?? []).map(([t, v]) => ({ t, badRatio: v, weight: weights.get(t) ?? null }));
+    const points = burnDown(perStep, spec.objective);
+    // The window opens with the whole budget (Prometheus answers nothing for steps before its data starts).
+    if (points.length && points[0]!.t > step.start.getTime()) points.unshift({ t: step.start.getTime(), remaining: 1 });
+    return { points, stepSeconds, error: null };
   } catch (err) {
     if (!(err instanceof MetricsQueryError)) throw err;
-    return { points: [], stepSeconds: step.stepSeconds, error: err.message };
+    return { points: [], stepSeconds, error: err.message };
   }
 }
 
