@@ -1,0 +1,286 @@
+import type { EventRecorder } from "./events";
+import type { Store } from "./store";
+import { timestamp } from "./store";
+import type { Condition, Deployment, DeploymentStatus, Pod, ReplicaSet } from "./types";
+import {
+  CHANGE_CAUSE,
+  DESIRED_REPLICAS,
+  MAX_REPLICAS,
+  POD_TEMPLATE_HASH,
+  REVISION,
+  REVISION_HISTORY,
+  controllerRef,
+  ownedBy,
+  resolveSurge,
+  revisionOf,
+  templateHash,
+  templatesEqual,
+} from "./workloads";
+
+// The Deployment controller, after the real one (pkg/controller/deployment): finds or creates the ReplicaSet for the
+// current pod template (revision = max+1; an old ReplicaSet with the same template is reused and renumbered, which
+// is what makes `kubectl rollout undo` work), runs the rolling update within maxSurge/maxUnavailable (or Recreate),
+// prunes history beyond revisionHistoryLimit, and writes status with the Available and Progressing conditions
+// (NewReplicaSetCreated / FoundNewReplicaSet / ReplicaSetUpdated / NewReplicaSetAvailable / ProgressDeadlineExceeded).
+
+const SOURCE = { component: "deployment-controller" };
+
+export class DeploymentController {
+  /** Last time each deployment made progress (ms), for progressDeadlineSeconds. */
+  private readonly lastProgress = new Map<string, number>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly events: EventRecorder,
+  ) {}
+
+  syncAll(now: number) {
+    const rsByOwner = new Map<string, ReplicaSet[]>();
+    for (const rs of this.store.peek<ReplicaSet>("replicasets")) {
+      const ref = rs.metadata.ownerReferences?.find((r) => r.controller && r.kind === "Deployment");
+      if (ref) rsByOwner.set(ref.uid, [...(rsByOwner.get(ref.uid) ?? []), rs]);
+    }
+    for (const d of [...this.store.peek<Deployment>("deployments")]) {
+      if (d.metadata.deletionTimestamp) continue;
+      this.sync(structuredClone(d), (rsByOwner.get(d.metadata.uid) ?? []).map((rs) => structuredClone(rs)), now);
+    }
+  }
+
+  forget(uid: string) {
+    this.lastProgress.delete(uid);
+  }
+
+  private sync(d: Deployment, owned: ReplicaSet[], now: number) {
+    const at = new Date(now);
+    const all = owned.filter((rs) => ownedBy(rs, d));
+    let newRS = all.filter((rs) => templatesEqual(rs.spec.template, d.spec.template)).sort(byCreation)[0] ?? null;
+    const olds = () => all.filter((rs) => rs !== newRS && rs.metadata.uid !== newRS?.metadata.uid);
+    const maxOldRevision = Math.max(0, ...olds().map(revisionOf));
+    let progressingReason: { reason: string; message: string } | null = null;
+
+    if (!d.spec.paused) {
+      if (!newRS) {
+        newRS = this.createReplicaSet(d, maxOldRevision + 1, all, at);
+        all.push(newRS);
+        progressingReason = { reason: "NewReplicaSetCreated", message: `Created new replica set "${newRS.metadata.name}"` };
+      } else if (revisionOf(newRS) <= maxOldRevision || !newRS.metadata.annotations?.[REVISION]) {
+        // An older ReplicaSet matches the template again (rollback): it becomes the newest revision.
+        const old = newRS.metadata.annotations?.[REVISION];
+        const history = [newRS.metadata.annotations?.[REVISION_HISTORY], old].filter(Boolean).join(",");
+        newRS.metadata.annotations = { ...(newRS.metadata.annotations ?? {}), [REVISION]: String(maxOldRevision + 1), ...(history ? { [REVISION_HISTORY]: history } : {}) };
+        newRS = this.store.update("replicasets", newRS);
+        progressingReason = { reason: "FoundNewReplicaSet", message: `Found new replica set "${newRS.metadata.name}"` };
+      }
+      const cause = d.metadata.annotations?.[CHANGE_CAUSE];
+      if (cause && newRS.metadata.annotations?.[CHANGE_CAUSE] !== cause) {
+        newRS.metadata.annotations = { ...(newRS.metadata.annotations ?? {}), [CHANGE_CAUSE]: cause };
+        newRS = this.store.update("replicasets", newRS);
+      }
+      if (d.spec.strategy.type === "Recreate") this.recreate(d, newRS, olds(), at);
+      else this.rollingUpdate(d, newRS, olds(), at);
+      this.cleanup(d, newRS, olds());
+    }
+
+    // Deployment annotations follow the new ReplicaSet's revision.
+    if (newRS) {
+      const rev = newRS.metadata.annotations?.[REVISION];
+      if (rev && d.metadata.annotations?.[REVISION] !== rev) {
+        d.metadata.annotations = { ...(d.metadata.annotations ?? {}), [REVISION]: rev };
+      }
+    }
+    const fresh = this.store.list<ReplicaSet>("replicasets", d.metadata.namespace).filter((rs) => ownedBy(rs, d));
+    const current = newRS ? (fresh.find((rs) => rs.metadata.uid === newRS!.metadata.uid) ?? null) : null;
+    d.status = this.status(d, current, fresh, progressingReason, now);
+    this.store.update("deployments", d);
+  }
+
+  private createReplicaSet(d: Deployment, revision: number, existing: ReplicaSet[], at: Date): ReplicaSet {
+    let collision = d.status.collisionCount ?? 0;
+    for (;;) {
+      const hash = templateHash(d.spec.template, collision);
+      const name = `${d.metadata.name}-${hash}`;
+      const clash = this.store.get<ReplicaSet>("replicasets", d.metadata.namespace, name);
+      if (clash && !existing.some((rs) => rs.metadata.uid === clash.metadata.uid)) {
+        collision++;
+        d.status.collisionCount = collision;
+        continue;
+      }
+      const template = structuredClone(d.spec.template);
+      template.metadata = { ...(template.metadata ?? {}), labels: { ...(template.metadata?.labels ?? {}), [POD_TEMPLATE_HASH]: hash } };
+      const { maxSurge } = resolveSurge(d);
+      const rs: ReplicaSet = {
+        apiVersion: "apps/v1",
+        kind: "ReplicaSet",
+        metadata: {
+          name,
+          namespace: d.metadata.namespace,
+          uid: "",
+          resourceVersion: "",
+          generation: 1,
+          creationTimestamp: timestamp(at),
+          labels: { ...(template.metadata.labels ?? {}) },
+          annotations: {
+            [DESIRED_REPLICAS]: String(d.spec.replicas),
+            [MAX_REPLICAS]: String(d.spec.replicas + maxSurge),
+            [REVISION]: String(revision),
+            ...(d.metadata.annotations?.[CHANGE_CAUSE] ? { [CHANGE_CAUSE]: d.metadata.annotations[CHANGE_CAUSE] } : {}),
+          },
+          ownerReferences: [controllerRef(d)],
+        },
+        spec: {
+          replicas: 0,
+          ...(d.spec.minReadySeconds ? { minReadySeconds: d.spec.minReadySeconds } : {}),
+          selector: { ...d.spec.selector, matchLabels: { ...(d.spec.selector.matchLabels ?? {}), [POD_TEMPLATE_HASH]: hash } },
+          template,
+        },
+        status: { replicas: 0 },
+      };
+      return this.store.create("replicasets", rs, at);
+    }
+  }
+
+  /** Sets a ReplicaSet's replicas (and the desired/max annotations), recording the ScalingReplicaSet event. */
+  private scale(d: Deployment, rs: ReplicaSet, replicas: number, at: Date): ReplicaSet {
+    const { maxSurge } = resolveSurge(d);
+    const annotations = { ...(rs.metadata.annotations ?? {}), [DESIRED_REPLICAS]: String(d.spec.replicas), [MAX_REPLICAS]: String(d.spec.replicas + maxSurge) };
+    if (rs.spec.replicas === replicas && rs.metadata.annotations?.[DESIRED_REPLICAS] === annotations[DESIRED_REPLICAS]) return rs;
+    const direction = replicas > rs.spec.replicas ? "up" : replicas < rs.spec.replicas ? "down" : null;
+    const saved = this.store.update("replicasets", { ...rs, metadata: { ...rs.metadata, annotations }, spec: { ...rs.spec, replicas } });
+    if (direction) this.events.record(d, "Normal", "ScalingReplicaSet", `Scaled ${direction} replica set ${rs.metadata.name} to ${replicas}`, SOURCE, undefined, at);
+    Object.assign(rs, saved);
+    return rs;
+  }
+
+  private rollingUpdate(d: Deployment, newRS: ReplicaSet, olds: ReplicaSet[], at: Date) {
+    const { maxSurge, maxUnavailable } = resolveSurge(d);
+    const want = d.spec.replicas;
+    const sum = (rss: ReplicaSet[]) => rss.reduce((n, rs) => n + rs.spec.replicas, 0);
+    // Scale the new ReplicaSet up within maxSurge (or down when replicas shrank).
+    if (newRS.spec.replicas > want) this.scale(d, newRS, want, at);
+    else if (newRS.spec.replicas < want) {
+      const room = want + maxSurge - sum([newRS, ...olds]);
+      if (room > 0) this.scale(d, newRS, newRS.spec.replicas + Math.min(room, want - newRS.spec.replicas), at);
+    } else this.scale(d, newRS, want, at);
+
+    // Scale old ReplicaSets down while keeping (replicas - maxUnavailable) available.
+    const oldActive = olds.filter((rs) => rs.spec.replicas > 0).sort(byCreation);
+    if (!oldActive.length) return;
+    const minAvailable = want - maxUnavailable;
+    const newUnavailable = newRS.spec.replicas - (newRS.status?.availableReplicas ?? 0);
+    const maxScaledDown = sum([newRS, ...olds]) - minAvailable - newUnavailable;
+    if (maxScaledDown <= 0) return;
+    // First the old pods that are not available anyway (they count for nothing).
+    let cleaned = 0;
+    for (const rs of oldActive) {
+      if (cleaned >= maxScaledDown) break;
+      const unhealthy = rs.spec.replicas - (rs.status?.availableReplicas ?? 0);
+      if (unhealthy <= 0) continue;
+      const n = Math.min(maxScaledDown - cleaned, unhealthy);
+      this.scale(d, rs, rs.spec.replicas - n, at);
+      cleaned += n;
+    }
+    // Then available ones, as far as availability allows.
+    const available = [newRS, ...olds].reduce((n, rs) => n + Math.min(rs.status?.availableReplicas ?? 0, rs.spec.replicas), 0);
+    let budget = Math.min(available - minAvailable, maxScaledDown - cleaned);
+    for (const rs of oldActive) {
+      if (budget <= 0) break;
+      if (rs.spec.replicas === 0) continue;
+      const n = Math.min(rs.spec.replicas, budget);
+      this.scale(d, rs, rs.spec.replicas - n, at);
+      budget -= n;
+    }
+  }
+
+  private recreate(d: Deployment, newRS: ReplicaSet, olds: ReplicaSet[], at: Date) {
+    for (const rs of olds) if (rs.spec.replicas > 0) this.scale(d, rs, 0, at);
+    const oldUids = new Set(olds.map((rs) => rs.metadata.uid));
+    const oldPodsLeft = [...this.store.peek<Pod>("pods")].some((p) => p.metadata.ownerReferences?.some((r) => oldUids.has(r.uid)));
+    if (!oldPodsLeft) this.scale(d, newRS, d.spec.replicas, at);
+  }
+
+  /** Deletes the oldest scaled-down ReplicaSets beyond revisionHistoryLimit once nothing is rolling. */
+  private cleanup(d: Deployment, newRS: ReplicaSet, olds: ReplicaSet[]) {
+    const idle = olds.filter((rs) => rs.spec.replicas === 0 && (rs.status?.replicas ?? 0) === 0).sort((a, b) => revisionOf(a) - revisionOf(b));
+    const excess = idle.length - d.spec.revisionHistoryLimit;
+    if (excess <= 0 || newRS.spec.replicas !== d.spec.replicas) return;
+    for (const rs of idle.slice(0, excess)) this.store.delete("replicasets", rs.metadata.namespace, rs.metadata.name);
+  }
+
+  private status(d: Deployment, newRS: ReplicaSet | null, all: ReplicaSet[], created: { reason: string; message: string } | null, now: number): DeploymentStatus {
+    const prev = d.status ?? {};
+    const sum = (f: (rs: ReplicaSet) => number) => all.reduce((n, rs) => n + f(rs), 0);
+    const replicas = sum((rs) => rs.status?.replicas ?? 0);
+    const updated = newRS?.status?.replicas ?? 0;
+    const ready = sum((rs) => rs.status?.readyReplicas ?? 0);
+    const available = sum((rs) => rs.status?.availableReplicas ?? 0);
+    const want = d.spec.replicas;
+    const { maxUnavailable } = resolveSurge(d);
+    const ts = timestamp(new Date(now));
+    const conds = [...(prev.conditions ?? [])];
+    const put = (c: Omit<Condition, "lastUpdateTime" | "lastTransitionTime">, touch: boolean) => {
+      const i = conds.findIndex((x) => x.type === c.type);
+      const before = i >= 0 ? conds[i]! : null;
+      const same = before && before.status === c.status && before.reason === c.reason && before.message === c.message;
+      const next: Condition = {
+        type: c.type,
+        status: c.status,
+        lastUpdateTime: same && !touch ? before.lastUpdateTime : ts,
+        lastTransitionTime: before && before.status === c.status ? before.lastTransitionTime : ts,
+        reason: c.reason,
+        message: c.message,
+      };
+      if (i >= 0) conds[i] = next;
+      else conds.push(next);
+    };
+
+    const minAvailable = available >= want - maxUnavailable;
+    put(
+      minAvailable
+        ? { type: "Available", status: "True", reason: "MinimumReplicasAvailable", message: "Deployment has minimum availability." }
+        : { type: "Available", status: "False", reason: "MinimumReplicasUnavailable", message: "Deployment does not have minimum availability." },
+      false,
+    );
+
+    const rsName = newRS?.metadata.name ?? "";
+    const progCond = conds.find((c) => c.type === "Progressing");
+    const complete = !!newRS && updated === want && replicas === want && available === want;
+    const progressed = updated > (prev.updatedReplicas ?? 0) || ready > (prev.readyReplicas ?? 0) || available > (prev.availableReplicas ?? 0) || replicas - updated < (prev.replicas ?? 0) - (prev.updatedReplicas ?? 0);
+    const uid = d.metadata.uid;
+    if (!this.lastProgress.has(uid)) this.lastProgress.set(uid, progCond?.lastUpdateTime ? Date.parse(progCond.lastUpdateTime) : now);
+    if (d.spec.paused) {
+      put({ type: "Progressing", status: "Unknown", reason: "DeploymentPaused", message: "Deployment is paused" }, false);
+      this.lastProgress.set(uid, now);
+    } else if (progCond?.reason === "DeploymentPaused") {
+      put({ type: "Progressing", status: "Unknown", reason: "DeploymentResumed", message: "Deployment is resumed" }, true);
+      this.lastProgress.set(uid, now);
+    } else if (complete) {
+      put({ type: "Progressing", status: "True", reason: "NewReplicaSetAvailable", message: `ReplicaSet "${rsName}" has successfully progressed.` }, false);
+      this.lastProgress.set(uid, now);
+    } else if (created) {
+      put({ type: "Progressing", status: "True", reason: created.reason, message: created.message }, true);
+      this.lastProgress.set(uid, now);
+    } else if (progressed) {
+      put({ type: "Progressing", status: "True", reason: "ReplicaSetUpdated", message: `ReplicaSet "${rsName}" is progressing.` }, true);
+      this.lastProgress.set(uid, now);
+    } else if (progCond?.reason !== "ProgressDeadlineExceeded" && now - this.lastProgress.get(uid)! > d.spec.progressDeadlineSeconds * 1000) {
+      put({ type: "Progressing", status: "False", reason: "ProgressDeadlineExceeded", message: `ReplicaSet "${rsName}" has timed out progressing.` }, true);
+    }
+
+    const out: DeploymentStatus = {
+      observedGeneration: d.metadata.generation ?? 1,
+      ...(replicas ? { replicas } : {}),
+      ...(updated ? { updatedReplicas: updated } : {}),
+      ...(ready ? { readyReplicas: ready } : {}),
+      ...(available ? { availableReplicas: available } : {}),
+      ...(want - available > 0 ? { unavailableReplicas: want - available } : {}),
+      conditions: conds,
+      ...(prev.collisionCount ? { collisionCount: prev.collisionCount } : {}),
+      ...(d.status.collisionCount ? { collisionCount: d.status.collisionCount } : {}),
+    };
+    return out;
+  }
+}
+
+function byCreation(a: ReplicaSet, b: ReplicaSet): number {
+  return a.metadata.creationTimestamp.localeCompare(b.metadata.creationTimestamp) || revisionOf(a) - revisionOf(b);
+}

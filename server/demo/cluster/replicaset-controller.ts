@@ -1,0 +1,95 @@
+import type { EventRecorder } from "./events";
+import { podAvailable, podReady } from "./kubelet";
+import type { Store } from "./store";
+import { timestamp } from "./store";
+import type { Pod, ReplicaSet } from "./types";
+import { controllerRef, ownedBy, randomSuffix } from "./workloads";
+
+// The ReplicaSet controller: keeps as many live pods as spec.replicas (creating from the template, deleting the least
+// useful first, like the real controller's ranking) and reports replicas / ready / available in status.
+
+const SOURCE = { component: "replicaset-controller" };
+
+export class ReplicaSetController {
+  constructor(
+    private readonly store: Store,
+    private readonly events: EventRecorder,
+    private readonly deletePod: (pod: Pod, graceSeconds: number | undefined, now: number) => void,
+  ) {}
+
+  syncAll(now: number) {
+    const podsByOwner = new Map<string, Pod[]>();
+    for (const p of this.store.peek<Pod>("pods")) {
+      const ref = p.metadata.ownerReferences?.find((r) => r.controller && r.kind === "ReplicaSet");
+      if (ref) podsByOwner.set(ref.uid, [...(podsByOwner.get(ref.uid) ?? []), p]);
+    }
+    for (const rs of [...this.store.peek<ReplicaSet>("replicasets")]) {
+      if (rs.metadata.deletionTimestamp) continue;
+      this.sync(structuredClone(rs), podsByOwner.get(rs.metadata.uid) ?? [], now);
+    }
+  }
+
+  private sync(rs: ReplicaSet, owned: Pod[], now: number) {
+    const live = owned.filter((p) => !p.metadata.deletionTimestamp && ownedBy(p, rs));
+    const diff = live.length - rs.spec.replicas;
+    const at = new Date(now);
+    if (diff < 0) {
+      for (let i = 0; i < Math.min(-diff, 500); i++) {
+        const pod = this.store.create<Pod>("pods", this.podFor(rs, at), at);
+        live.push(pod);
+        this.events.record(rs, "Normal", "SuccessfulCreate", `Created pod: ${pod.metadata.name}`, SOURCE, undefined, at);
+      }
+    } else if (diff > 0) {
+      const victims = [...live].sort(deletionRank).slice(0, diff);
+      for (const p of victims) {
+        this.deletePod(p, undefined, now);
+        this.events.record(rs, "Normal", "SuccessfulDelete", `Deleted pod: ${p.metadata.name}`, SOURCE, undefined, at);
+      }
+      const gone = new Set(victims.map((v) => v.metadata.uid));
+      live.splice(0, live.length, ...live.filter((p) => !gone.has(p.metadata.uid)));
+    }
+    const minReady = rs.spec.minReadySeconds ?? 0;
+    const status = {
+      replicas: live.length,
+      fullyLabeledReplicas: live.length,
+      readyReplicas: live.filter(podReady).length,
+      availableReplicas: live.filter((p) => podAvailable(p, minReady, now)).length,
+      observedGeneration: rs.metadata.generation ?? 1,
+    };
+    // Omit zero counts like the API server's JSON (omitempty), except replicas.
+    const next = { ...rs, status: Object.fromEntries(Object.entries(status).filter(([k, v]) => k === "replicas" || v !== 0)) as ReplicaSet["status"] };
+    this.store.update("replicasets", next);
+  }
+
+  private podFor(rs: ReplicaSet, at: Date): Pod {
+    const tpl = structuredClone(rs.spec.template);
+    return {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: {
+        name: `${rs.metadata.name}-${randomSuffix()}`,
+        generateName: `${rs.metadata.name}-`,
+        namespace: rs.metadata.namespace,
+        uid: "",
+        resourceVersion: "",
+        creationTimestamp: timestamp(at),
+        labels: { ...(tpl.metadata?.labels ?? {}) },
+        ...(tpl.metadata?.annotations ? { annotations: { ...tpl.metadata.annotations } } : {}),
+        ownerReferences: [controllerRef(rs)],
+      },
+      spec: { ...tpl.spec, serviceAccountName: (tpl.spec.serviceAccountName as string | undefined) ?? "default" },
+      status: { phase: "Pending", qosClass: "BestEffort" },
+    };
+  }
+}
+
+/** Which pods a scale-down removes first: unscheduled, pending, not ready, most restarts, newest. */
+function deletionRank(a: Pod, b: Pod): number {
+  const key = (p: Pod) => [p.spec.nodeName ? 1 : 0, p.status?.phase === "Running" ? 1 : 0, podReady(p) ? 1 : 0];
+  const ka = key(a);
+  const kb = key(b);
+  for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i]) return ka[i]! - kb[i]!;
+  const restarts = (p: Pod) => (p.status?.containerStatuses ?? []).reduce((n, c) => n + c.restartCount, 0);
+  if (restarts(a) !== restarts(b)) return restarts(b) - restarts(a);
+  return b.metadata.creationTimestamp.localeCompare(a.metadata.creationTimestamp);
+}
