@@ -77,3 +77,31 @@ export function clampRange(from: number, to: number, now = Date.now()): { from: 
   }
   return { from: new Date(a), to: new Date(b) };
 }
+
+/** An SLI or objective as a percentage with the digits that matter: 0.99934 → "99.934 %", 0.95 → "95 %". */
+export function formatPercent(v: number | null | undefined, digits = 3): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return "—";
+  return `${Number((v * 100).toFixed(digits))} %`;
+}
+
+/** A burn rate: "0.42×", "14.4×". */
+export function formatBurn(v: number | null | undefined): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return "—";
+  return `${Number(v.toPrecision(v >= 100 ? 4 : 3))}×`;
+}
+
+/** Seconds as a short window label: 300 → "5m", 21600 → "6h", 259200 → "3d". */
+export function formatWindow(seconds: number): string {
+  if (seconds % 86_400 === 0) return `${seconds / 86_400}d`;
+  if (seconds % 3600 === 0) return `${seconds / 3600}h`;
+  return `${Math.round(seconds / 60)}m`;
+}
+
+/** "3 min ago", "5 h ago", "2 d ago". */
+export function formatAgo(t: Date | number, now = Date.now()): string {
+  const s = Math.max(0, Math.round((now - (typeof t === "number" ? t : t.getTime())) / 1000));
+  if (s < 60) return `${s} s ago`;
+  if (s < 3600) return `${Math.round(s / 60)} min ago`;
+  if (s < 86_400) return `${Math.round(s / 3600)} h ago`;
+  return `${Math.round(s / 86_400)} d ago`;
+}

@@ -9,6 +9,8 @@ import { Badge } from "@/components/ui/badge";
 import { ErrorNote, Skeleton } from "@/components/ui/states";
 import { cn } from "@/components/ui/cn";
 import { clampRange } from "./format";
+import { SloSection } from "./slo-section";
+import { SourcePicker } from "./source-picker";
 
 // recharts only loads with this chunk, when a Health section renders.
 const SignalChart = dynamic(() => import("./signal-chart"), { ssr: false, loading: () => <ChartSkeleton /> });
@@ -26,14 +28,25 @@ type Panel = Extract<Health, { configured: true }>["panels"][number];
 
 const LATENCY_COLORS = ["var(--accent)", "var(--degraded)", "var(--failing)"];
 
+/** The entity page's metrics: golden-signal charts, SLOs (and DORA), for one data source the user can switch. */
 export function HealthSection({ entityRef }: { entityRef: string }) {
+  const [source, setSource] = useState<string | undefined>();
+  return (
+    <div className="space-y-4">
+      <HealthCharts entityRef={entityRef} source={source} onSource={setSource} />
+      <SloSection entityRef={entityRef} source={source} />
+    </div>
+  );
+}
+
+function HealthCharts({ entityRef, source, onSource }: { entityRef: string; source?: string; onSource: (s: string) => void }) {
   const trpc = useTRPC();
   const [range, setRange] = useState<Range>({ preset: "6h" });
   const [editing, setEditing] = useState(false);
   const custom = "from" in range;
   const q = useQuery(
     trpc.metrics.health.queryOptions(
-      { ref: entityRef, range },
+      { ref: entityRef, range, source },
       // a preset follows the clock; a custom range is fixed
       { placeholderData: keepPreviousData, refetchInterval: custom ? false : 60_000, staleTime: 15_000 },
     ),
@@ -50,8 +63,10 @@ export function HealthSection({ entityRef }: { entityRef: string }) {
             {demo ? <Badge tone="degraded" className="font-normal" >demo data</Badge> : null}
           </span>
         }
-        description={data?.configured ? `Golden signals · step ${data.range.stepSeconds}s · rate window ${data.range.rateWindow}${data.provider.kind === "prometheus" ? " · Prometheus" : ""}` : "Golden signals from the metrics data source"}
+        description={data?.configured ? `Golden signals · ${data.source.label} · step ${data.range.stepSeconds}s · rate window ${data.range.rateWindow}` : "Golden signals from the metrics data source"}
         actions={
+          <>
+          {data?.configured && data.sources.length > 1 ? <SourcePicker sources={data.sources} value={data.source.name} onChange={onSource} /> : null}
           <div role="group" aria-label="Time range" className="flex overflow-hidden rounded-md border border-border text-xs">
             {PRESETS.map((p) => {
               const on = !custom && range.preset === p;
@@ -80,6 +95,7 @@ export function HealthSection({ entityRef }: { entityRef: string }) {
               Custom
             </button>
           </div>
+          </>
         }
       />
       {editing || custom ? (

@@ -47,7 +47,7 @@ function valueOf(series: Series | undefined): number | null {
 
 export async function instantValues(source: MetricsSource, requests: readonly InstantRequest[], opts: InstantOptions = {}): Promise<InstantValue[]> {
   const out: InstantValue[] = new Array(requests.length);
-  type Job = { promql: string; window: string; apply: (series: Series[] | null, error: string | null) => void };
+  type Job = { promql: string; window: string; settle: (series: Series[] | null, error: string | null) => void };
   const jobs: Job[] = [];
   const batches = new Map<string, { req: InstantRequest; indexes: Map<string, number[]> }>();
 
@@ -70,7 +70,7 @@ export async function instantValues(source: MetricsSource, requests: readonly In
       return;
     }
     const promql = plan.promql;
-    jobs.push({ promql, window: req.window, apply: (series, error) => (out[i] = { value: series ? valueOf(series[0]) : null, error, promql }) });
+    jobs.push({ promql, window: req.window, settle: (series, error) => (out[i] = { value: series ? valueOf(series[0]) : null, error, promql }) });
   });
 
   for (const { req, indexes } of batches.values()) {
@@ -81,7 +81,7 @@ export async function instantValues(source: MetricsSource, requests: readonly In
       jobs.push({
         promql,
         window: req.window,
-        apply: (series, error) => {
+        settle: (series, error) => {
           const byService = new Map((series ?? []).map((s) => [s.labels.service ?? "", s]));
           for (const name of chunk) {
             for (const i of indexes.get(name)!) out[i] = { value: valueOf(byService.get(name)), error, promql };
@@ -96,10 +96,10 @@ export async function instantValues(source: MetricsSource, requests: readonly In
     opts.onQuery?.();
     try {
       const series = await cache.get([source.provider.id, "instant", job.promql, opts.time?.getTime() ?? "now"].join("\n"), () => source.provider.instantQuery(job.promql, opts.time));
-      job.apply(series, null);
+      job.settle(series, null);
     } catch (err) {
       if (!(err instanceof MetricsQueryError)) throw err;
-      job.apply(null, err.message);
+      job.settle(null, err.message);
     }
   });
   return out;
