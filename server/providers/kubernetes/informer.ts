@@ -141,3 +141,15 @@ export class InformerPool {
     this.entries.clear();
   }
 }
+
+const sharedPools = new WeakMap<KubernetesProvider, InformerPool>();
+
+/** The process-wide informer pool of a provider: rollout followers and browser streams share one watch per namespace. */
+export function sharedInformers(provider: KubernetesProvider): InformerPool {
+  let p = sharedPools.get(provider);
+  if (!p) {
+    p = new InformerPool(provider);
+    sharedPools.set(provider, p);
+  }
+  return p;
+}

@@ -19,7 +19,10 @@ export function loadKubeconfigs(paths: string[], opts: { inCluster?: boolean } =
     for (const ctx of kc.getContexts()) {
       if (out.has(ctx.name)) throw new Error(`kubeconfig context "${ctx.name}" is defined in both ${origin.get(ctx.name)} and ${file}`);
       const one = new KubeConfig();
-      one.loadFromOptions({ clusters: kc.clusters, users: kc.users, contexts: kc.contexts, currentContext: ctx.name });
+      // client-node refuses plain-http servers unless skipTLSVerify is set, where kubectl simply connects. A server
+      // without TLS (kubectl proxy, a loopback API server) has no certificate to verify: accept it as kubectl does.
+      const clusters = kc.clusters.map((c) => (c.server.startsWith("http:") ? { ...c, skipTLSVerify: true } : c));
+      one.loadFromOptions({ clusters, users: kc.users, contexts: kc.contexts, currentContext: ctx.name });
       if (!one.getCurrentCluster()) throw new Error(`kubeconfig ${file}: context "${ctx.name}" names cluster "${ctx.cluster}", which the file does not define`);
       out.set(ctx.name, one);
       origin.set(ctx.name, file);
