@@ -40,22 +40,28 @@ const WINDOW_MS = 2 * 3600_000;
  * than two hours show only their last two hours after the start-up lines.
  */
 export function logLines(app: string, image: string, seed: string, startMs: number, untilMs: number): [number, string][] {
+  const starting = [`level=info msg="starting ${app}" version=${imageTag(image)} pid=1`, `level=info msg="loaded configuration" env=demo features=12`];
+  if (isCrashImage(image)) {
+    // A crash-looping run is short: its whole output comes at once (also when the timestamps, which have second
+    // precision, make the run look shorter than it was).
+    return [
+      ...starting,
+      `level=error msg="migration check failed" err="relation \\"schema_version\\" does not exist"`,
+      `panic: startup: database schema is behind the code (want 42, have 41)`,
+      ``,
+      `goroutine 1 [running]:`,
+      `main.main()`,
+      `\t/src/cmd/${app}/main.go:57 +0x1d4`,
+    ].map((text, i) => [startMs + i, text]);
+  }
   const out: [number, string][] = [];
   let t = startMs;
   const at = (dt: number, text: string) => {
     t += dt;
     if (t <= untilMs) out.push([t, text]);
   };
-  at(5, `level=info msg="starting ${app}" version=${imageTag(image)} pid=1`);
-  at(40, `level=info msg="loaded configuration" env=demo features=12`);
-  if (isCrashImage(image)) {
-    at(120, `level=error msg="migration check failed" err="relation \\"schema_version\\" does not exist"`);
-    at(3, `panic: startup: database schema is behind the code (want 42, have 41)`);
-    at(1, `goroutine 1 [running]:`);
-    at(0, `main.main()`);
-    at(0, `\t/src/cmd/${app}/main.go:57 +0x1d4`);
-    return out;
-  }
+  at(5, starting[0]!);
+  at(40, starting[1]!);
   at(80, `level=info msg="connected to database" pool=10`);
   at(20, `level=info msg="listening" addr=:8080`);
   const readyAt = t;
