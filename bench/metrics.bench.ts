@@ -10,19 +10,39 @@
  *   opsdeck — PrometheusProvider.rangeQuery (the same request, parsed into series) + LTTB to ≤ 1000 points per series,
  *             the work metrics.health does per query on a cache miss (the cache is off here; a hit costs ~nothing).
  * Not included: the tRPC/HTTP hop to the browser (superjson + the response), which exists for any portal endpoint.
- * Target (issue 5): opsdeck/direct ≤ 1.2×. Not built yet: the overview page timing for 200 services (no overview yet).
+ * Target (issue 5): opsdeck/direct ≤ 1.2×.
+ *
+ * Then the managers' overview (metrics.overview's server work, server/metrics/overview.ts) for 200 services in a bench
+ * database (BENCH_METRICS_DATABASE_URL, default postgresql://root@127.0.0.1:5432/opsdeck_bench_metrics; its name must
+ * contain "bench": it is dropped and re-created), half of them with an availability and a p95 latency SLO, against the
+ * same Prometheus scraping 200 services:
+ *   batched     — the templates allow one query per (signal, window) for all services;
+ *   per service — the same services with a `prometheus-selector` annotation (the same series, but not batchable), as
+ *                 the overview ran before batching (and as it still runs for annotated services);
+ * each cold (query caches cleared: every query goes to Prometheus) and warm (within the 15 s / 60 s cache lifetime).
+ * Target (issue 5): ≤ 500 ms warm for 200 services.
  */
+import { execFileSync } from "node:child_process";
+import os from "node:os";
+import path from "node:path";
 import { performance } from "node:perf_hooks";
+import pg from "pg";
+import { createDb } from "@/server/db/client";
 import { PrometheusProvider } from "@/server/providers/metrics";
 import { lttb } from "@/server/metrics/lttb";
+import { instantCache, longWindowCache } from "@/server/metrics/instant";
+import { metricsOverview } from "@/server/metrics/overview";
+import { MetricsSources } from "@/server/metrics/source";
 import { planSignals } from "@/server/metrics/templates";
-import { startPrometheus } from "@/tests/helpers/prometheus";
+import { benchServiceName, startPrometheus } from "@/tests/helpers/prometheus";
 
 const runsArg = process.argv.indexOf("--runs");
 const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 100;
 const TARGET_RATIO = 1.2;
+const SERVICES = 200;
+const OVERVIEW_TARGET_MS = 500;
 
-const prom = await startPrometheus();
+const prom = await startPrometheus({ services: SERVICES });
 try {
   const provider = new PrometheusProvider({ url: prom.url });
   // let the target be scraped for a while so the golden-signal queries have data
@@ -79,6 +99,84 @@ try {
   }
   const ratio = sumOps / sumDirect;
   console.log(`\noverall (sum of medians): opsdeck/direct = ${ratio.toFixed(2)}× (target ≤ ${TARGET_RATIO}×) ${ratio <= TARGET_RATIO ? "PASS" : "OVER"}`);
+
+  await overviewBench(provider, median, p95);
 } finally {
   await prom.stop();
+}
+
+async function benchDatabase(): Promise<string> {
+  const url = process.env.BENCH_METRICS_DATABASE_URL ?? "postgresql://root@127.0.0.1:5432/opsdeck_bench_metrics";
+  const name = new URL(url).pathname.slice(1);
+  if (!name.includes("bench")) throw new Error(`refusing to drop ${name}: the bench database name must contain "bench"`);
+  const admin = new URL(url);
+  admin.pathname = "/postgres";
+  const c = new pg.Client({ connectionString: admin.toString() });
+  await c.connect();
+  await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  await c.query(`CREATE DATABASE "${name}"`);
+  await c.end();
+  const root = path.resolve(import.meta.dirname, "..");
+  execFileSync(path.join(root, "node_modules/.bin/prisma"), ["migrate", "deploy"], { cwd: root, env: { ...process.env, DATABASE_URL: url, CHECKPOINT_DISABLE: "1" }, stdio: "pipe" });
+  return url;
+}
+
+async function overviewBench(provider: PrometheusProvider, median: (xs: number[]) => number, p95: (xs: number[]) => number) {
+  const url = await benchDatabase();
+  const db = createDb(url, { max: 10 });
+  try {
+    const annotations = (i: number, perService: boolean) => ({
+      ...(i % 2 === 0 ? { "opsdeck.dev/slo-availability": "99", "opsdeck.dev/slo-latency-p95-ms": "300" } : {}),
+      ...(perService ? { "opsdeck.dev/prometheus-selector": `service="${benchServiceName(i)}"` } : {}),
+    });
+    const rows = (perService: boolean) =>
+      Array.from({ length: SERVICES }, (_, i) => ({
+        kind: "Component",
+        name: benchServiceName(i),
+        ref: `component:default/${benchServiceName(i)}`,
+        ownerRef: `group:default/team-${String(i % 20).padStart(2, "0")}`,
+        metadata: { annotations: annotations(i, perService) },
+      }));
+    await db.entity.createMany({ data: rows(false) });
+    // 5m rates need a few scrapes of every service
+    for (let i = 0; i < 200; i++) {
+      if ((await provider.instantQuery(`count(count_over_time(http_requests_total{service=~"svc-.*",code="200"}[1m]) >= 10)`))[0]?.points[0]?.[1] === SERVICES) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const sources = new MetricsSources([{ name: "bench", label: "bench", environment: null, provider, scrapeIntervalSeconds: 1 }]);
+    const run = async (cold: boolean) => {
+      if (cold) {
+        instantCache.clear();
+        longWindowCache.clear();
+      }
+      const t0 = performance.now();
+      const o = await metricsOverview(db, sources, {});
+      const ms = performance.now() - t0;
+      if (o.rows.length !== SERVICES) throw new Error(`overview answered ${o.rows.length} rows`);
+      const missing = o.rows.filter((r) => r.errorRatio === null || r.p95Seconds === null).length;
+      if (missing) throw new Error(`${missing} services without values: ${o.rows.find((r) => r.error)?.error ?? "no data"}`);
+      return { ms, queries: o.queries, failing: o.rows.filter((r) => r.status === "failing").length };
+    };
+    const measure = async (label: string, cold: boolean, runs: number) => {
+      await run(cold);
+      const times: number[] = [];
+      let last = await run(cold);
+      for (let i = 0; i < runs; i++) {
+        last = await run(cold);
+        times.push(last.ms);
+      }
+      const target = cold ? "" : ` (target ≤ ${OVERVIEW_TARGET_MS} ms) ${median(times) <= OVERVIEW_TARGET_MS ? "PASS" : "OVER"}`;
+      console.log(`${label.padEnd(28)} ${String(last.queries).padStart(7)} ${median(times).toFixed(1).padStart(9)}ms ${p95(times).toFixed(1).padStart(9)}ms${target}`);
+    };
+    console.log(`\noverview: ${SERVICES} services in 20 teams, ${SERVICES / 2} with availability + p95 SLOs · load ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+    console.log(`${"".padEnd(28)} ${"queries".padStart(7)} ${"p50".padStart(11)} ${"p95".padStart(11)}`);
+    await measure("batched, cold cache", true, 10);
+    await measure("batched, warm", false, 30);
+    await db.entity.deleteMany({});
+    await db.entity.createMany({ data: rows(true) });
+    await measure("per service, cold cache", true, 5);
+    await measure("per service, warm", false, 30);
+  } finally {
+    await db.$disconnect();
+  }
 }

@@ -27,7 +27,34 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-function metricsTarget(): Server {
+/** Extra services `svc-000`… (bench:metrics' overview): each 2–12 req/s, 0.5–2.5 % 5xx, buckets 50/100/300/500 ms. */
+export function benchServiceName(i: number): string {
+  return `svc-${String(i).padStart(3, "0")}`;
+}
+
+/** The extra services' samples, per metric family (the text format wants each family in one block). */
+function extraServiceLines(count: number, s: number): { requests: string[]; durations: string[] } {
+  const requests: string[] = [];
+  const durations: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const name = benchServiceName(i);
+    const rate = 2 + (i % 11);
+    const all = Math.floor(s * rate);
+    const err = Math.floor(s * rate * (0.005 + (i % 5) * 0.005));
+    requests.push(`http_requests_total{service="${name}",code="200"} ${all - err}`, `http_requests_total{service="${name}",code="500"} ${err}`);
+    durations.push(
+      `http_request_duration_seconds_bucket{service="${name}",le="0.05"} ${Math.floor(all * 0.5)}`,
+      `http_request_duration_seconds_bucket{service="${name}",le="0.1"} ${Math.floor(all * 0.8)}`,
+      `http_request_duration_seconds_bucket{service="${name}",le="0.3"} ${Math.floor(all * (0.93 + (i % 7) * 0.01))}`,
+      `http_request_duration_seconds_bucket{service="${name}",le="0.5"} ${all}`,
+      `http_request_duration_seconds_bucket{service="${name}",le="+Inf"} ${all}`,
+      `http_request_duration_seconds_count{service="${name}"} ${all}`,
+    );
+  }
+  return { requests, durations };
+}
+
+function metricsTarget(extraServices = 0): Server {
   const started = Date.now();
   return createServer((req, res) => {
     if (req.url !== "/metrics") {
@@ -38,10 +65,12 @@ function metricsTarget(): Server {
     const ok = Math.floor(s * 10);
     const err = Math.floor(s);
     const all = ok + err;
+    const extra = extraServiceLines(extraServices, s);
     const lines = [
       "# TYPE http_requests_total counter",
       `http_requests_total{service="itest",code="200"} ${ok}`,
       `http_requests_total{service="itest",code="500"} ${err}`,
+      ...extra.requests,
       "# TYPE http_request_duration_seconds histogram",
       `http_request_duration_seconds_bucket{service="itest",le="0.05"} ${Math.floor(s * 6)}`,
       `http_request_duration_seconds_bucket{service="itest",le="0.1"} ${Math.floor(s * 9)}`,
@@ -49,6 +78,7 @@ function metricsTarget(): Server {
       `http_request_duration_seconds_bucket{service="itest",le="+Inf"} ${all}`,
       `http_request_duration_seconds_count{service="itest"} ${all}`,
       `http_request_duration_seconds_sum{service="itest"} ${(all * 0.06).toFixed(3)}`,
+      ...extra.durations,
       "# TYPE container_cpu_usage_seconds_total counter",
       `container_cpu_usage_seconds_total{container="itest"} ${(s * 0.25).toFixed(3)}`,
       "# TYPE container_memory_working_set_bytes gauge",
@@ -73,12 +103,12 @@ async function waitFor(what: string, url: string, child: ChildProcess, log: () =
   throw new Error(`${what} not ready at ${url} within ${timeoutMs} ms:\n${log()}`);
 }
 
-export async function startPrometheus(): Promise<TestPrometheus> {
+export async function startPrometheus(opts: { services?: number } = {}): Promise<TestPrometheus> {
   for (const bin of [PROMETHEUS_BIN, PUSHGATEWAY_BIN]) {
     if (!existsSync(bin)) throw new Error(`${bin} is missing: apt-get install -y prometheus prometheus-pushgateway (.ci/run installs them)`);
   }
   const dir = await mkdtemp(path.join(tmpdir(), "opsdeck-prom-"));
-  const target = metricsTarget();
+  const target = metricsTarget(opts.services ?? 0);
   await new Promise<void>((r) => target.listen(0, "127.0.0.1", r));
   const targetPort = (target.address() as { port: number }).port;
   let [promPort, pgwPort] = [await freePort(), await freePort()];
