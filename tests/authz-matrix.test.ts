@@ -84,7 +84,65 @@ const SAMPLES: Record<string, Sample[]> = {
   "metrics.health": [{ label: "", input: async (fx) => ({ ref: await matrixEntity(fx), range: { preset: "1h" } }) }],
   // No data source in tests: every status is "unknown", the catalog part still answers.
   "metrics.overview": [{ label: "", input: () => ({ team: "matrix" }) }],
+  // Deploys: no environments are configured in tests (no OPSDECK_ENVIRONMENTS, not demo mode), so whatever needs one
+  // ends in BAD_REQUEST "unknown environment" after the permission check; the rest works on rows written directly.
+  "deploys.environments": [{ label: "", input: none }],
+  "deploys.options": [{ label: "", input: async (fx) => ({ entityRef: await matrixService(fx), environment: "prod" }), allowedError: "BAD_REQUEST" }],
+  "deploys.list": [{ label: "", input: () => ({ status: "active", limit: 5 }) }],
+  "deploys.pendingApprovals": [{ label: "", input: none }],
+  "deploys.get": [{ label: "", input: async (fx) => ({ id: (await matrixDeploy(fx, "cancelled")).id }) }],
+  "deploys.watch": [{ label: "(ended deploy)", input: async (fx) => ({ id: (await matrixDeploy(fx, "cancelled")).id }) }],
+  "deploys.watchWorkload": [{ label: "", input: async (fx) => ({ entityRef: await matrixService(fx), environment: "prod" }), allowedError: "BAD_REQUEST" }],
+  "deploys.request": [
+    {
+      label: "team A service",
+      input: async (fx) => ({ entityRef: await matrixService(fx), environment: "prod", version: "1.2.3", reason: "matrix" }),
+      scope: (fx) => ({ teamIds: [fx.teamA.id] }),
+      allowedError: "BAD_REQUEST",
+    },
+  ],
+  "deploys.approve": [{ label: "team A deploy", input: async (fx) => ({ id: (await matrixDeploy(fx, "awaiting_approval")).id }), scope: (fx) => ({ teamIds: [fx.teamA.id] }), allowedError: "BAD_REQUEST" }],
+  "deploys.reject": [{ label: "team A deploy", input: async (fx) => ({ id: (await matrixDeploy(fx, "awaiting_approval")).id, reason: "not now" }), scope: (fx) => ({ teamIds: [fx.teamA.id] }) }],
+  "deploys.cancel": [{ label: "team A deploy", input: async (fx) => ({ id: (await matrixDeploy(fx, "awaiting_approval")).id }), scope: (fx) => ({ teamIds: [fx.teamA.id] }) }],
+  "deploys.rollback": [
+    { label: "team A deploy", input: async (fx) => ({ id: (await matrixDeploy(fx, "succeeded")).id, reason: "matrix" }), scope: (fx) => ({ teamIds: [fx.teamA.id] }), allowedError: "BAD_REQUEST" },
+  ],
+  "deploys.restart": [{ label: "team A service", input: async (fx) => ({ entityRef: await matrixService(fx), environment: "prod" }), scope: (fx) => ({ teamIds: [fx.teamA.id] }), allowedError: "BAD_REQUEST" }],
+  "deploys.scale": [
+    { label: "team A service", input: async (fx) => ({ entityRef: await matrixService(fx), environment: "prod", replicas: 2 }), scope: (fx) => ({ teamIds: [fx.teamA.id] }), allowedError: "BAD_REQUEST" },
+  ],
 };
+
+/** A Component owned by team A (deploys' team-scoped permissions). */
+async function matrixService(fx: Fx): Promise<string> {
+  const name = "matrix-service";
+  await fx.db.entity.upsert({ where: { ref: `component:default/${name}` }, create: { kind: "Component", name, ref: `component:default/${name}`, ownerTeamId: fx.teamA.id }, update: {} });
+  return `component:default/${name}`;
+}
+
+/** A deploy of team A's service in `state`, requested by a fresh user (so nobody in the matrix is its requester). */
+async function matrixDeploy(fx: Fx, state: "cancelled" | "awaiting_approval" | "succeeded") {
+  const requester = (await makeUser(fx.db)).user;
+  return fx.db.deploy.create({
+    data: {
+      entityRef: await matrixService(fx),
+      ownerTeamId: fx.teamA.id,
+      // One active deploy per service+environment: a fresh environment name per pending deploy.
+      environment: state === "awaiting_approval" ? uniq("env") : "prod",
+      cluster: "matrix",
+      namespace: "matrix",
+      workload: "matrix-service",
+      container: "app",
+      state,
+      toVersion: "1.2.3",
+      image: "registry.example/matrix-service:1.2.3",
+      fromImage: "registry.example/matrix-service:1.2.2",
+      reason: "matrix",
+      requestedById: requester.id,
+      approvalExpiresAt: state === "awaiting_approval" ? new Date(Date.now() + 3_600_000) : null,
+    },
+  });
+}
 
 function matrixDescriptor(name: string) {
   return `apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: ${name}\nspec:\n  type: service\n  lifecycle: production\n  owner: matrix\n`;

@@ -19,6 +19,28 @@ export const PERMISSIONS = {
   "admin.read": { minRole: "admin", scope: "any", describe: "See users, teams and memberships" },
   "team.members.manage": { minRole: "admin", scope: "team", describe: "Add, change and remove members of a team" },
   "team.create": { minRole: null, scope: "global", describe: "Create teams" },
+  // Deploys (docs/deploys.md). Approvers are on-call (or admin) members of the service's owning team; the requester
+  // can never approve their own deploy, whatever their role (four-eyes, enforced in server/deploys/approvals.ts).
+  "deploys.read": { minRole: null, scope: "any", describe: "See deploys, environments, workloads, pods and Kubernetes events" },
+  "deploys.request": { minRole: "engineer", scope: "team", describe: "Request, cancel and roll back deploys of the team's services" },
+  "deploys.approve": { minRole: "oncall", scope: "team", describe: "Approve or reject another person's deploy of the team's services (protected environments)" },
+  "deploys.breakglass": { minRole: null, scope: "global", describe: "Deploy during a freeze window (with a mandatory reason, flagged in the audit log)" },
+  "workloads.restart": { minRole: "oncall", scope: "team", describe: "Restart (rollout restart) the team's workloads" },
+  "workloads.scale": { minRole: "oncall", scope: "team", describe: "Scale the team's workloads" },
+  // Runbooks (docs/runbooks.md). The table is the floor; each runbook's own `permissions` (which team:role may run,
+  // who must approve) refine it in server/runbooks/access.ts, and whoever started a run can never approve it.
+  "runbooks.read": { minRole: null, scope: "any", describe: "See runbooks, their versions, runs and logs" },
+  "runbooks.run": { minRole: "engineer", scope: "team", describe: "Start and cancel runs of runbooks the team may run (the runbook may ask for a higher role or approval)" },
+  "runbooks.approve": { minRole: "engineer", scope: "team", describe: "Approve or reject someone else's runbook run (the runbook names the role, default on-call)" },
+  "runbooks.edit": { minRole: "engineer", scope: "team", describe: "Create, edit and archive runbooks owned by the team (in the UI)" },
+  "runbooks.manage": { minRole: "admin", scope: "any", describe: "Reload runbooks from configured directories and catalog annotations" },
+  // CI and cloud (docs/ci-cloud.md). Team scope: the service's owning team (cloud resources: the team of the entity
+  // they are linked to; unlinked resources only for global admins).
+  "ci.read": { minRole: null, scope: "any", describe: "See CI runs, pipelines, logs and recent builds of services" },
+  "ci.trigger": { minRole: "engineer", scope: "team", describe: "Trigger, re-run and cancel CI pipelines of the team's services" },
+  "cloud.read": { minRole: null, scope: "any", describe: "See the cloud inventory (instances, groups, buckets, functions, databases) and its risk flags" },
+  "cloud.refresh": { minRole: "engineer", scope: "any", describe: "Ask for an inventory refresh now (it also runs on a schedule)" },
+  "cloud.act": { minRole: "oncall", scope: "team", describe: "Start, stop and reboot EC2 instances and invoke Lambda functions of the team's services" },
 } as const satisfies Record<string, { minRole: Role | null; scope: "any" | "team" | "global"; describe: string }>;
 
 export type Permission = keyof typeof PERMISSIONS;

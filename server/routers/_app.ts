@@ -5,6 +5,7 @@ import { auditRouter } from "./audit";
 import { catalogRouter } from "./catalog";
 import { systemRouter } from "./system";
 import { metricsRouter } from "./metrics";
+import { deploysRouter } from "./deploys";
 
 export const appRouter = router({
   system: systemRouter,
@@ -13,6 +14,7 @@ export const appRouter = router({
   audit: auditRouter,
   catalog: catalogRouter,
   metrics: metricsRouter,
+  deploys: deploysRouter,
 });
 
 export type AppRouter = typeof appRouter;
