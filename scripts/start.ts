@@ -13,6 +13,7 @@ import { pgliteUrl, type EmbeddedDb, ensureEmbeddedDb } from "@/demo/embedded-db
 import { createDb } from "@/server/db/client";
 import { seedDemo } from "@/server/demo/seed-data";
 import { ingestConfiguredCatalog } from "@/server/catalog/demo";
+import { demoClusterPortFromEnv, startDemoCluster, type DemoCluster } from "@/server/demo/cluster";
 import { ConfigError, parseEnv, type Env } from "@/server/env";
 import { migrateAll, repoRoot } from "./lib/database";
 
@@ -22,6 +23,7 @@ const phases: string[] = [];
 const say = (msg: string) => console.log(`opsdeck: ${msg}`);
 
 let embedded: EmbeddedDb | null = null;
+let demoCluster: DemoCluster | null = null; // demo mode: the demo Kubernetes cluster, served from this process
 let foreground: ChildProcess | null = null; // `next build` or the Next server
 let nextServer: ChildProcess | null = null;
 let shuttingDown = false; // exits from here on are expected
@@ -63,6 +65,24 @@ async function main() {
       if (!shuttingDown) void shutdown(1, `the embedded database exited unexpectedly (${signal ?? `code ${code}`}); stopping Opsdeck`);
     });
     phase("database", t);
+
+    // The demo Kubernetes cluster (in memory, realistic timing), unless a kubeconfig of the user's own is configured.
+    if (process.env.OPSDECK_KUBECONFIG) {
+      say("OPSDECK_KUBECONFIG is set: not starting the demo Kubernetes cluster");
+    } else {
+      let port: number;
+      try {
+        port = demoClusterPortFromEnv();
+      } catch (err) {
+        throw new ConfigError((err as Error).message);
+      }
+      const kubeconfigPath = path.join(dataDir, "demo-cluster/kubeconfig");
+      demoCluster = await startDemoCluster({ port, host: "127.0.0.1", kubeconfigPath }).catch((err: NodeJS.ErrnoException) => {
+        throw new ConfigError(err.code === "EADDRINUSE" ? `OPSDECK_DEMO_CLUSTER_PORT: port ${port} on 127.0.0.1 is already in use (is \`npm run demo-cluster\` running?): stop it or set OPSDECK_DEMO_CLUSTER_PORT` : `the demo Kubernetes cluster did not start: ${String(err)}`);
+      });
+      childEnv.OPSDECK_KUBECONFIG = demoCluster.kubeconfigPath;
+      say(`demo Kubernetes cluster at ${demoCluster.url}; kubeconfig ${rel(demoCluster.kubeconfigPath)} (context ${demoCluster.contextName})`);
+    }
   }
   if (exiting) return;
 
@@ -229,6 +249,7 @@ async function banner(e: Env, url: string, dataDir: string) {
       ? `DEMO MODE: embedded database (PGlite) in ${rel(dataDir)}/pglite, demo data and demo sign-in enabled`
       : `database: ${redact(url)}`,
     e.demoMode ? "           set DATABASE_URL (and AUTH_SECRET, OIDC_*) to run against a real Postgres" : "",
+    demoCluster ? `demo Kubernetes cluster: ${demoCluster.url} (in memory) · kubectl --kubeconfig ${rel(demoCluster.kubeconfigPath)} get pods -n prod` : "",
     `worker: ${e.OPSDECK_WORKER === "inline" ? "inline (in the app process)" : "off (run `npm run worker`)"}`,
     ready,
     `started in ${((performance.now() - t0) / 1000).toFixed(1)} s (${phases.join(", ")}) · Ctrl+C stops it`,
@@ -293,6 +314,7 @@ async function stopAll(code: number, reason?: string) {
     ]);
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
   }
+  await demoCluster?.close();
   if (embedded?.started) say("stopping the embedded database");
   await embedded?.stop().catch((err: unknown) => console.error(`opsdeck: stopping the embedded database failed: ${String(err)}`));
   process.exit(code);
