@@ -25,6 +25,8 @@ export type GitHubConfig = {
   /** https://api.github.com, or GitHub Enterprise Server's https://HOST/api/v3. */
   baseUrl?: string;
   retry?: RetryOptions;
+  /** Runs per page (GitHub's maximum and default here: 100). */
+  pageSize?: number;
 };
 
 /** GitHub's status + conclusion pair → Opsdeck's status. */
@@ -123,8 +125,10 @@ export class GitHubActionsProvider implements CiProvider {
   readonly label = "GitHub Actions";
   private readonly octokit: Octokit;
   private readonly hint: string;
+  private readonly pageSize: number;
 
   constructor(cfg: GitHubConfig) {
+    this.pageSize = cfg.pageSize ?? 100;
     const request = { fetch: retryingFetch(cfg.retry) };
     const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
     const common = { baseUrl: cfg.baseUrl ?? "https://api.github.com", request, userAgent: "opsdeck", log: quiet };
@@ -171,7 +175,7 @@ export class GitHubActionsProvider implements CiProvider {
   async listRuns(target: string, opts: { limit: number }): Promise<CiRunInfo[]> {
     const { owner, repo } = splitSlug(target);
     const out: CiRunInfo[] = [];
-    const perPage = Math.min(100, Math.max(1, opts.limit));
+    const perPage = Math.min(this.pageSize, Math.max(1, opts.limit));
     // Follows the Link: rel="next" headers page by page, stopping as soon as `limit` runs are in hand.
     const pages = this.octokit.paginate.iterator(this.octokit.rest.actions.listWorkflowRunsForRepo, { owner, repo, per_page: perPage });
     await this.call(async () => {

@@ -20,6 +20,8 @@ export type GitLabConfig = {
   url: string;
   token: string;
   retry?: RetryOptions;
+  /** Pipelines per page (GitLab's maximum and default here: 100). */
+  pageSize?: number;
 };
 
 /** GitLab pipeline/job status → Opsdeck's status. */
@@ -112,8 +114,10 @@ export class GitLabCiProvider implements CiProvider {
   private readonly jobs: InstanceType<typeof Jobs>;
   private readonly commits: InstanceType<typeof Commits>;
   private readonly web: string;
+  private readonly pageSize: number;
 
   constructor(cfg: GitLabConfig) {
+    this.pageSize = cfg.pageSize ?? 100;
     const opts = { host: cfg.url, token: cfg.token, requesterFn: requester(cfg.retry) };
     this.pipelines = new Pipelines(opts);
     this.jobs = new Jobs(opts);
@@ -127,7 +131,7 @@ export class GitLabCiProvider implements CiProvider {
   }
 
   async listRuns(target: string, opts: { limit: number }): Promise<CiRunInfo[]> {
-    const perPage = Math.min(100, Math.max(1, opts.limit));
+    const perPage = Math.min(this.pageSize, Math.max(1, opts.limit));
     // gitbeaker follows GitLab's offset pagination (x-next-page / Link) for up to maxPages pages.
     const list = (await this.pipelines.all(target, { perPage, maxPages: Math.ceil(opts.limit / perPage), orderBy: "id", sort: "desc" })) as unknown as GlPipeline[];
     return list.slice(0, opts.limit).map(mapGitlabPipeline);

@@ -60,7 +60,8 @@ export function retryingFetch(opts: RetryOptions = {}): typeof fetch {
       // A 429 without any hint: a short exponential pause.
       const wait = at ? at.getTime() - Date.now() : 500 * 2 ** attempt;
       if (wait > maxWait) return res;
-      await res.body?.cancel().catch(() => undefined);
+      // Not awaited: a cancelled body may never settle with some fetch implementations.
+      void res.body?.cancel().catch(() => undefined);
       await sleep(Math.max(0, wait));
     }
   };

@@ -21,6 +21,8 @@ export type JenkinsConfig = {
   retry?: RetryOptions;
   /** Most console text kept (the end of it), default 512 KiB. */
   maxLogBytes?: number;
+  /** Builds per request (default 50). */
+  pageSize?: number;
 };
 
 export function jenkinsStatus(building: boolean, result: string | null | undefined): CiStatus {
@@ -182,7 +184,7 @@ export class JenkinsProvider implements CiProvider {
 
   async listRuns(target: string, opts: { limit: number }): Promise<CiRunInfo[]> {
     const out: CiRunInfo[] = [];
-    const page = Math.min(50, Math.max(1, opts.limit));
+    const page = Math.min(this.cfg.pageSize ?? 50, Math.max(1, opts.limit));
     // Jenkins pages with a range on the tree: builds[…]{from,to}.
     for (let from = 0; out.length < opts.limit; from += page) {
       const to = from + Math.min(page, opts.limit - out.length);
