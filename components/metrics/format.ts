@@ -1,6 +1,6 @@
 // Pure helpers of the health charts (unit-tested in tests/metrics-ui.test.ts).
 
-export type Unit = "req/s" | "ratio" | "seconds" | "cores" | "bytes";
+export type Unit = "none" | "req/s" | "ratio" | "seconds" | "cores" | "bytes";
 export type Point = [t: number, v: number | null];
 
 const trim = (n: number, digits = 3) => Number(n.toPrecision(digits)).toString();
@@ -9,6 +9,8 @@ const trim = (n: number, digits = 3) => Number(n.toPrecision(digits)).toString()
 export function formatValue(v: number | null | undefined, unit: Unit): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return "—";
   switch (unit) {
+    case "none":
+      return Math.abs(v) >= 1e6 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(2) : trim(v, 4);
     case "req/s":
       return v >= 1000 ? `${trim(v / 1000)}k req/s` : `${trim(v)} req/s`;
     case "ratio":

@@ -47,4 +47,7 @@ export const AUDIT_ACTIONS = [
   "cloud.inventory.refresh",
   "cloud.instance.action",
   "cloud.lambda.invoke",
+  "dashboards.create",
+  "dashboards.update",
+  "dashboards.delete",
 ] as const;

@@ -13,6 +13,7 @@ export const PERMISSIONS = {
   "catalog.locations.manage": { minRole: "admin", scope: "any", describe: "Upload descriptors, refresh and delete catalog locations" },
   "catalog.scorecards.manage": { minRole: null, scope: "global", describe: "Change the scorecard rules (rescores every entity)" },
   "metrics.read": { minRole: null, scope: "any", describe: "See service health metrics (golden signals) of catalog components" },
+  "dashboards.manage": { minRole: "engineer", scope: "team", describe: "Create, edit and delete the team's saved custom dashboards" },
   "audit.read": { minRole: "engineer", scope: "any", describe: "Read the audit log" },
   "audit.export": { minRole: "oncall", scope: "any", describe: "Export the audit log as CSV/JSONL" },
   "audit.verify": { minRole: null, scope: "global", describe: "Run a verification of the audit hash chain" },

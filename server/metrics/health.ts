@@ -6,9 +6,9 @@ import { MetricsQueryError, type Sample, type Series } from "@/server/providers/
 import type { QueryCache } from "./cache";
 import { lttb } from "./lttb";
 import { cachedRangeQuery, rangeCache } from "./query";
-import { infoOf, type MetricsSources, type SourceInfo } from "./source";
-import { chooseStep } from "./step";
-import { annotationsOf, planSignals, type SignalId, type Unit } from "./templates";
+import { infoOf, type MetricsSource, type MetricsSources, type SourceInfo } from "./source";
+import { chooseStep, type StepChoice } from "./step";
+import { annotationsOf, planSignals, type PlannedQuery, type SignalId, type Unit } from "./templates";
 
 export const RANGE_PRESETS = { "1h": 3600, "6h": 6 * 3600, "24h": 24 * 3600, "7d": 7 * 86400 } as const;
 export type RangePreset = keyof typeof RANGE_PRESETS;
@@ -72,27 +72,25 @@ export async function entityHealth(db: Db, sources: MetricsSources, input: Healt
   const panels = planSignals({ name: e.name, annotations }, step.rateWindow);
 
   const answered = await Promise.all(
-    panels.map(async (p) => ({
-      ...p,
-      queries: await Promise.all(
-        p.queries.map(async (q): Promise<HealthQuery> => {
-          if (!q.promql) return { ...q, series: [], truncated: false };
-          try {
-            const series = await cachedRangeQuery(source.provider, q.promql, step, opts.cache ?? rangeCache);
-            return {
-              ...q,
-              truncated: series.length > MAX_SERIES,
-              series: series.slice(0, MAX_SERIES).map((s) => ({ name: seriesName(q.label, s.labels, series.length), labels: s.labels, rawPoints: s.points.length, points: lttb(s.points, input.maxPoints) })),
-            };
-          } catch (err) {
-            if (err instanceof MetricsQueryError) return { ...q, error: err.message, series: [], truncated: false };
-            throw err;
-          }
-        }),
-      ),
-    })),
+    panels.map(async (p) => ({ ...p, queries: await Promise.all(p.queries.map((q) => answerQuery(source, q, step, input.maxPoints, opts.cache))) })),
   );
   return { configured: true, provider: { kind: source.provider.kind, demo: source.provider.kind === "demo" }, source: infoOf(source), sources: sources.infos(), range: { start: step.start, end: step.end, stepSeconds: step.stepSeconds, rateWindow: step.rateWindow }, panels: answered };
+}
+
+/** Runs one planned range query: its series downsampled (LTTB) and capped, or the data source's error; never throws a query error. */
+export async function answerQuery(source: MetricsSource, q: PlannedQuery, step: StepChoice, maxPoints: number, cache?: QueryCache<Series[]>): Promise<HealthQuery> {
+  if (!q.promql) return { ...q, series: [], truncated: false };
+  try {
+    const series = await cachedRangeQuery(source.provider, q.promql, step, cache ?? rangeCache);
+    return {
+      ...q,
+      truncated: series.length > MAX_SERIES,
+      series: series.slice(0, MAX_SERIES).map((s) => ({ name: seriesName(q.label, s.labels, series.length), labels: s.labels, rawPoints: s.points.length, points: lttb(s.points, maxPoints) })),
+    };
+  } catch (err) {
+    if (err instanceof MetricsQueryError) return { ...q, error: err.message, series: [], truncated: false };
+    throw err;
+  }
 }
 
 function seriesName(label: string, labels: Record<string, string>, count: number): string {

@@ -5,6 +5,7 @@ import { auditRouter } from "./audit";
 import { catalogRouter } from "./catalog";
 import { systemRouter } from "./system";
 import { metricsRouter } from "./metrics";
+import { dashboardsRouter } from "./dashboards";
 import { deploysRouter } from "./deploys";
 
 export const appRouter = router({
@@ -14,6 +15,7 @@ export const appRouter = router({
   audit: auditRouter,
   catalog: catalogRouter,
   metrics: metricsRouter,
+  dashboards: dashboardsRouter,
   deploys: deploysRouter,
 });
 
