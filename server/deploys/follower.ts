@@ -56,6 +56,8 @@ type Followed = {
   timer: NodeJS.Timeout | null;
   busy: boolean;
   dirty: boolean;
+  /** A timer fired while an evaluation was running: the next evaluation is a tick (canary intervals count ticks). */
+  tickPending: boolean;
   done: boolean;
   releases: (() => void)[];
   deployments: Informer;
@@ -186,6 +188,7 @@ export class RolloutFollower {
       timer: null,
       busy: false,
       dirty: false,
+      tickPending: false,
       done: false,
       releases: [deps.release, pods.release],
       deployments: deps.informer,
@@ -228,7 +231,7 @@ export class RolloutFollower {
 
   private schedule(f: Followed, tick = false) {
     if (f.done) return;
-    if (tick) f.dirty = true;
+    if (tick) f.tickPending = true;
     if (f.busy) {
       f.dirty = true;
       return;
@@ -237,11 +240,11 @@ export class RolloutFollower {
     void (async () => {
       try {
         do {
-          const wasTick = tick;
-          tick = false;
+          const wasTick = f.tickPending;
+          f.tickPending = false;
           f.dirty = false;
           await this.evaluate(f, wasTick);
-        } while (f.dirty && !f.done);
+        } while ((f.dirty || f.tickPending) && !f.done);
       } catch (err) {
         log.error({ err, deploy: f.id }, "deploy evaluation failed");
         this.at(f, Date.now() + 2000);
@@ -377,7 +380,8 @@ export class RolloutFollower {
     if (stuck) return this.fail(f, `pod ${stuck.name} is in ${stuck.problem!.reason} after the rollout${stuck.problem!.message ? `: ${stuck.problem!.message}` : ""}`);
     const restarted = fresh.find((p) => p.restarts > (f.baseline.get(p.name) ?? 0));
     if (restarted) return this.fail(f, `pod ${restarted.name} restarted during verification (${restarted.restarts} restarts)`);
-    if (Date.now() < f.verifyUntil) return;
+    // Timers may fire a millisecond early: re-arm rather than wait for an event that may never come.
+    if (Date.now() < f.verifyUntil) return this.at(f, f.verifyUntil + 5);
     await this.succeed(f, w);
   }
 

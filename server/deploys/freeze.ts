@@ -11,8 +11,8 @@ export function activeFreeze(env: Environment, now = new Date()): ActiveFreeze |
   let found: ActiveFreeze | null = null;
   for (const w of env.freezeWindows) {
     const cron = new Cron(w.cron, { paused: true, timezone: w.timezone });
-    // The previous start strictly before now+1ms (a window that begins exactly now is active).
-    const [start] = cron.previousRuns(1, new Date(now.getTime() + 1));
+    // The latest start at or before now (croner's previousRuns excludes the reference second, so look from 1 s later).
+    const start = cron.previousRuns(2, new Date(now.getTime() + 1000)).find((d) => d <= now);
     if (!start) continue;
     const endsAt = new Date(start.getTime() + w.duration * 1000);
     if (endsAt > now && (!found || endsAt > found.endsAt)) found = { cron: w.cron, reason: w.reason, startedAt: start, endsAt };

@@ -4,7 +4,9 @@ import { imageRepository } from "@/server/providers/kubernetes";
 // Image references as the container runtime accepts them (distribution/reference grammar, simplified to what matters):
 // [registry[:port]/]path[:tag][@sha256:digest], lowercase path components, tags up to 128 characters.
 const COMPONENT = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
-const REGISTRY = "(?:(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\\.(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?))*(?::[0-9]+)?/)";
+// A registry is a first component with a dot or a port, or localhost (as Docker decides); otherwise it is a path.
+const LABEL = "[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?";
+const REGISTRY = `(?:(?:localhost|${LABEL}(?:\\.${LABEL})+)(?::[0-9]+)?/|${LABEL}:[0-9]+/)`;
 export const TAG_RE = /^[\w][\w.-]{0,127}$/;
 export const IMAGE_RE = new RegExp(`^${REGISTRY}?${COMPONENT}(?:/${COMPONENT})*(?::[\\w][\\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$`);
 
