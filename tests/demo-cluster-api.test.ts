@@ -31,7 +31,11 @@ describe("discovery", () => {
     const core = (await ctx.api("GET", "/api/v1")).body as { resources: { name: string }[] };
     expect(core.resources.map((r) => r.name)).toEqual(expect.arrayContaining(["namespaces", "pods", "pods/log", "events", "nodes"]));
     expect((await ctx.api("GET", "/version")).body).toMatchObject({ major: "1", gitVersion: expect.stringMatching(/^v1\./) });
-    expect((await ctx.api("GET", "/openapi/v2")).status).toBe(404);
+    // An OpenAPI document without definitions: kubectl apply skips client-side validation with it.
+    expect((await ctx.api("GET", "/openapi/v2")).body).toMatchObject({ swagger: "2.0", definitions: {} });
+    const pb = await fetch(`${ctx.cluster.url}/openapi/v2`, { headers: { Accept: "application/com.github.proto-openapi.spec.v2@v1.0+protobuf" } });
+    expect(Buffer.from(await pb.arrayBuffer()).subarray(0, 5)).toEqual(Buffer.from([0x0a, 3, 0x32, 0x2e, 0x30])); // field 1 = "2.0"
+    expect((await ctx.api("GET", "/openapi/v3")).status).toBe(404);
   });
 });
 

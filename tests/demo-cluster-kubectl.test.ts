@@ -160,3 +160,40 @@ describe("kubectl describe / logs / delete", () => {
     });
   });
 });
+
+describe("kubectl apply and the demo seed", () => {
+  it("apply -f creates and then configures a Deployment (openapi/v2 answered, validation skipped)", async () => {
+    const { writeFileSync, mkdtempSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const file = `${mkdtempSync(`${tmpdir()}/opsdeck-apply-`)}/d.json`;
+    const manifest = (replicas: number) => ({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "applied", namespace: "ops" }, spec: { replicas, selector: { matchLabels: { app: "applied" } }, template: { metadata: { labels: { app: "applied" } }, spec: { containers: [{ name: "applied", image: `${IMG}/applied:1.0.0` }] } } } });
+    writeFileSync(file, JSON.stringify(manifest(1)));
+    expect(await k("apply", "-f", file)).toContain("deployment.apps/applied created");
+    writeFileSync(file, JSON.stringify(manifest(2)));
+    expect(await k("apply", "-f", file)).toContain("deployment.apps/applied configured");
+    expect(await k("rollout", "status", "deploy/applied", "-n", "ops", "--timeout=30s")).toContain("successfully rolled out");
+    expect(parseTable(await k("get", "deploy", "applied", "-n", "ops"))[0]).toMatchObject({ READY: "2/2" });
+  });
+
+  it("the demo seed has revision history to undo to", async () => {
+    const { startDemoCluster } = await import("@/server/demo/cluster");
+    const demo = await startFastCluster({ seed: "demo" });
+    try {
+      const out = await demo.kubectl("rollout", "history", "deploy/payments-api", "-n", "prod");
+      const revisions = out.split("\n").filter((l) => /^\d+\s/.test(l));
+      expect(revisions.length).toBeGreaterThanOrEqual(3);
+      const before = parseTable(await demo.kubectl("get", "deploy", "payments-api", "-n", "prod", "-o", "wide"))[0]!;
+      expect(before).toMatchObject({ READY: "3/3", SELECTOR: "app.kubernetes.io/name=payments-api" });
+      expect(before.IMAGES).toMatch(/^registry\.opsdeck\.demo\/payments-api:\d+\.\d+\.\d+$/);
+      await demo.kubectl("rollout", "undo", "deploy/payments-api", "-n", "prod");
+      await demo.kubectl("rollout", "status", "deploy/payments-api", "-n", "prod", "--timeout=30s");
+      const after = parseTable(await demo.kubectl("get", "deploy", "payments-api", "-n", "prod", "-o", "wide"))[0]!;
+      expect(after.IMAGES).not.toBe(before.IMAGES);
+      expect(typeof startDemoCluster).toBe("function");
+      const ns = parseTable(await demo.kubectl("get", "ns")).map((r) => r.NAME);
+      expect(ns).toEqual(expect.arrayContaining(["default", "dev", "staging", "prod"]));
+    } finally {
+      await demo.cluster.close();
+    }
+  });
+});

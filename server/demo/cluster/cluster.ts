@@ -60,13 +60,14 @@ export class Cluster {
     try {
       this.namespaces(now);
       this.collectGarbage(now);
-      this.deployments.syncAll(now);
-      this.replicasets.syncAll(now);
-      this.kubelets.tick(now);
-      // Pods that became ready above change what the deployment controller may do next: one more round.
-      this.replicasets.syncAll(now);
-      this.deployments.syncAll(now);
-      this.replicasets.syncAll(now);
+      // What one loop changes (a pod became ready, a ReplicaSet was scaled) feeds the next: repeat until quiet.
+      for (let round = 0; round < 4; round++) {
+        const before = this.store.resourceVersion;
+        this.deployments.syncAll(now);
+        this.replicasets.syncAll(now);
+        this.kubelets.tick(now);
+        if (this.store.resourceVersion === before) break;
+      }
     } finally {
       this.reconciling = false;
     }

@@ -35,14 +35,18 @@ export class DeploymentController {
   ) {}
 
   syncAll(now: number) {
+    // Stored objects are read without copying: the controller only copies what it writes.
     const rsByOwner = new Map<string, ReplicaSet[]>();
     for (const rs of this.store.peek<ReplicaSet>("replicasets")) {
       const ref = rs.metadata.ownerReferences?.find((r) => r.controller && r.kind === "Deployment");
-      if (ref) rsByOwner.set(ref.uid, [...(rsByOwner.get(ref.uid) ?? []), rs]);
+      if (!ref) continue;
+      const list = rsByOwner.get(ref.uid);
+      if (list) list.push(rs);
+      else rsByOwner.set(ref.uid, [rs]);
     }
     for (const d of [...this.store.peek<Deployment>("deployments")]) {
       if (d.metadata.deletionTimestamp) continue;
-      this.sync(structuredClone(d), (rsByOwner.get(d.metadata.uid) ?? []).map((rs) => structuredClone(rs)), now);
+      this.sync(d, rsByOwner.get(d.metadata.uid) ?? [], now);
     }
   }
 
@@ -50,59 +54,65 @@ export class DeploymentController {
     this.lastProgress.delete(uid);
   }
 
+  /** `d` and `owned` are the stored objects (read-only); writes go through the store and replace entries in `all`. */
   private sync(d: Deployment, owned: ReplicaSet[], now: number) {
     const at = new Date(now);
-    const all = owned.filter((rs) => ownedBy(rs, d));
+    let all = owned.filter((rs) => ownedBy(rs, d));
+    const replace = (saved: ReplicaSet) => {
+      all = all.some((x) => x.metadata.uid === saved.metadata.uid) ? all.map((x) => (x.metadata.uid === saved.metadata.uid ? saved : x)) : [...all, saved];
+      return saved;
+    };
+    const newUid = () => newRS?.metadata.uid;
+    const olds = () => all.filter((rs) => rs.metadata.uid !== newUid());
     let newRS = all.filter((rs) => templatesEqual(rs.spec.template, d.spec.template)).sort(byCreation)[0] ?? null;
-    const olds = () => all.filter((rs) => rs !== newRS && rs.metadata.uid !== newRS?.metadata.uid);
     const maxOldRevision = Math.max(0, ...olds().map(revisionOf));
     let progressingReason: { reason: string; message: string } | null = null;
+    let collisionCount = d.status?.collisionCount ?? 0;
 
     if (!d.spec.paused) {
       if (!newRS) {
-        newRS = this.createReplicaSet(d, maxOldRevision + 1, all, at);
-        all.push(newRS);
+        const created = this.createReplicaSet(d, maxOldRevision + 1, all, at);
+        collisionCount = created.collisionCount;
+        newRS = replace(created.rs);
         progressingReason = { reason: "NewReplicaSetCreated", message: `Created new replica set "${newRS.metadata.name}"` };
       } else if (revisionOf(newRS) <= maxOldRevision || !newRS.metadata.annotations?.[REVISION]) {
         // An older ReplicaSet matches the template again (rollback): it becomes the newest revision.
         const old = newRS.metadata.annotations?.[REVISION];
         const history = [newRS.metadata.annotations?.[REVISION_HISTORY], old].filter(Boolean).join(",");
-        newRS.metadata.annotations = { ...(newRS.metadata.annotations ?? {}), [REVISION]: String(maxOldRevision + 1), ...(history ? { [REVISION_HISTORY]: history } : {}) };
-        newRS = this.store.update("replicasets", newRS);
+        const annotations = { ...(newRS.metadata.annotations ?? {}), [REVISION]: String(maxOldRevision + 1), ...(history ? { [REVISION_HISTORY]: history } : {}) };
+        newRS = replace(this.store.update("replicasets", { ...newRS, metadata: { ...newRS.metadata, annotations } }));
         progressingReason = { reason: "FoundNewReplicaSet", message: `Found new replica set "${newRS.metadata.name}"` };
       }
       const cause = d.metadata.annotations?.[CHANGE_CAUSE];
       if (cause && newRS.metadata.annotations?.[CHANGE_CAUSE] !== cause) {
-        newRS.metadata.annotations = { ...(newRS.metadata.annotations ?? {}), [CHANGE_CAUSE]: cause };
-        newRS = this.store.update("replicasets", newRS);
+        newRS = replace(this.store.update("replicasets", { ...newRS, metadata: { ...newRS.metadata, annotations: { ...(newRS.metadata.annotations ?? {}), [CHANGE_CAUSE]: cause } } }));
       }
-      if (d.spec.strategy.type === "Recreate") this.recreate(d, newRS, olds(), at);
-      else this.rollingUpdate(d, newRS, olds(), at);
-      this.cleanup(d, newRS, olds());
+      const scale = (rs: ReplicaSet, n: number) => {
+        const saved = replace(this.scale(d, rs, n, at));
+        if (saved.metadata.uid === newUid()) newRS = saved;
+        return saved;
+      };
+      if (d.spec.strategy.type === "Recreate") this.recreate(d, newRS, olds(), scale);
+      else this.rollingUpdate(d, newRS, olds, scale);
+      for (const gone of this.cleanup(d, newRS, olds())) all = all.filter((x) => x.metadata.uid !== gone);
     }
 
-    // Deployment annotations follow the new ReplicaSet's revision.
-    if (newRS) {
-      const rev = newRS.metadata.annotations?.[REVISION];
-      if (rev && d.metadata.annotations?.[REVISION] !== rev) {
-        d.metadata.annotations = { ...(d.metadata.annotations ?? {}), [REVISION]: rev };
-      }
-    }
-    const fresh = this.store.list<ReplicaSet>("replicasets", d.metadata.namespace).filter((rs) => ownedBy(rs, d));
-    const current = newRS ? (fresh.find((rs) => rs.metadata.uid === newRS!.metadata.uid) ?? null) : null;
-    d.status = this.status(d, current, fresh, progressingReason, now);
-    this.store.update("deployments", d);
+    // The Deployment's revision annotation follows its new ReplicaSet; status follows the ReplicaSets.
+    const rev = newRS?.metadata.annotations?.[REVISION];
+    const annotations = rev && d.metadata.annotations?.[REVISION] !== rev ? { ...(d.metadata.annotations ?? {}), [REVISION]: rev } : d.metadata.annotations;
+    const status = this.status(d, newRS, all, progressingReason, collisionCount, now);
+    if (annotations === d.metadata.annotations && JSON.stringify(status) === JSON.stringify(d.status)) return;
+    this.store.update("deployments", { ...d, metadata: { ...d.metadata, ...(annotations ? { annotations } : {}) }, status });
   }
 
-  private createReplicaSet(d: Deployment, revision: number, existing: ReplicaSet[], at: Date): ReplicaSet {
-    let collision = d.status.collisionCount ?? 0;
+  private createReplicaSet(d: Deployment, revision: number, existing: ReplicaSet[], at: Date): { rs: ReplicaSet; collisionCount: number } {
+    let collision = d.status?.collisionCount ?? 0;
     for (;;) {
       const hash = templateHash(d.spec.template, collision);
       const name = `${d.metadata.name}-${hash}`;
-      const clash = this.store.get<ReplicaSet>("replicasets", d.metadata.namespace, name);
+      const clash = this.store.peekOne<ReplicaSet>("replicasets", d.metadata.namespace, name);
       if (clash && !existing.some((rs) => rs.metadata.uid === clash.metadata.uid)) {
         collision++;
-        d.status.collisionCount = collision;
         continue;
       }
       const template = structuredClone(d.spec.template);
@@ -135,7 +145,7 @@ export class DeploymentController {
         },
         status: { replicas: 0 },
       };
-      return this.store.create("replicasets", rs, at);
+      return { rs: this.store.create("replicasets", rs, at), collisionCount: collision };
     }
   }
 
@@ -143,70 +153,68 @@ export class DeploymentController {
   private scale(d: Deployment, rs: ReplicaSet, replicas: number, at: Date): ReplicaSet {
     const { maxSurge } = resolveSurge(d);
     const annotations = { ...(rs.metadata.annotations ?? {}), [DESIRED_REPLICAS]: String(d.spec.replicas), [MAX_REPLICAS]: String(d.spec.replicas + maxSurge) };
-    if (rs.spec.replicas === replicas && rs.metadata.annotations?.[DESIRED_REPLICAS] === annotations[DESIRED_REPLICAS]) return rs;
+    if (rs.spec.replicas === replicas && rs.metadata.annotations?.[DESIRED_REPLICAS] === annotations[DESIRED_REPLICAS] && rs.metadata.annotations?.[MAX_REPLICAS] === annotations[MAX_REPLICAS]) return rs;
     const direction = replicas > rs.spec.replicas ? "up" : replicas < rs.spec.replicas ? "down" : null;
     const saved = this.store.update("replicasets", { ...rs, metadata: { ...rs.metadata, annotations }, spec: { ...rs.spec, replicas } });
     if (direction) this.events.record(d, "Normal", "ScalingReplicaSet", `Scaled ${direction} replica set ${rs.metadata.name} to ${replicas}`, SOURCE, undefined, at);
-    Object.assign(rs, saved);
-    return rs;
+    return saved;
   }
 
-  private rollingUpdate(d: Deployment, newRS: ReplicaSet, olds: ReplicaSet[], at: Date) {
+  private rollingUpdate(d: Deployment, first: ReplicaSet, olds: () => ReplicaSet[], scale: (rs: ReplicaSet, n: number) => ReplicaSet) {
     const { maxSurge, maxUnavailable } = resolveSurge(d);
     const want = d.spec.replicas;
     const sum = (rss: ReplicaSet[]) => rss.reduce((n, rs) => n + rs.spec.replicas, 0);
     // Scale the new ReplicaSet up within maxSurge (or down when replicas shrank).
-    if (newRS.spec.replicas > want) this.scale(d, newRS, want, at);
+    let newRS = first;
+    if (newRS.spec.replicas > want) newRS = scale(newRS, want);
     else if (newRS.spec.replicas < want) {
-      const room = want + maxSurge - sum([newRS, ...olds]);
-      if (room > 0) this.scale(d, newRS, newRS.spec.replicas + Math.min(room, want - newRS.spec.replicas), at);
-    } else this.scale(d, newRS, want, at);
+      const room = want + maxSurge - sum([newRS, ...olds()]);
+      if (room > 0) newRS = scale(newRS, newRS.spec.replicas + Math.min(room, want - newRS.spec.replicas));
+    } else newRS = scale(newRS, want);
 
     // Scale old ReplicaSets down while keeping (replicas - maxUnavailable) available.
-    const oldActive = olds.filter((rs) => rs.spec.replicas > 0).sort(byCreation);
-    if (!oldActive.length) return;
+    if (!olds().some((rs) => rs.spec.replicas > 0)) return;
     const minAvailable = want - maxUnavailable;
     const newUnavailable = newRS.spec.replicas - (newRS.status?.availableReplicas ?? 0);
-    const maxScaledDown = sum([newRS, ...olds]) - minAvailable - newUnavailable;
+    const maxScaledDown = sum([newRS, ...olds()]) - minAvailable - newUnavailable;
     if (maxScaledDown <= 0) return;
     // First the old pods that are not available anyway (they count for nothing).
     let cleaned = 0;
-    for (const rs of oldActive) {
+    for (const rs of olds().filter((x) => x.spec.replicas > 0).sort(byCreation)) {
       if (cleaned >= maxScaledDown) break;
       const unhealthy = rs.spec.replicas - (rs.status?.availableReplicas ?? 0);
       if (unhealthy <= 0) continue;
       const n = Math.min(maxScaledDown - cleaned, unhealthy);
-      this.scale(d, rs, rs.spec.replicas - n, at);
+      scale(rs, rs.spec.replicas - n);
       cleaned += n;
     }
     // Then available ones, as far as availability allows.
-    const available = [newRS, ...olds].reduce((n, rs) => n + Math.min(rs.status?.availableReplicas ?? 0, rs.spec.replicas), 0);
+    const available = [newRS, ...olds()].reduce((n, rs) => n + Math.min(rs.status?.availableReplicas ?? 0, rs.spec.replicas), 0);
     let budget = Math.min(available - minAvailable, maxScaledDown - cleaned);
-    for (const rs of oldActive) {
+    for (const rs of olds().filter((x) => x.spec.replicas > 0).sort(byCreation)) {
       if (budget <= 0) break;
-      if (rs.spec.replicas === 0) continue;
       const n = Math.min(rs.spec.replicas, budget);
-      this.scale(d, rs, rs.spec.replicas - n, at);
+      scale(rs, rs.spec.replicas - n);
       budget -= n;
     }
   }
 
-  private recreate(d: Deployment, newRS: ReplicaSet, olds: ReplicaSet[], at: Date) {
-    for (const rs of olds) if (rs.spec.replicas > 0) this.scale(d, rs, 0, at);
+  private recreate(d: Deployment, newRS: ReplicaSet, olds: ReplicaSet[], scale: (rs: ReplicaSet, n: number) => ReplicaSet) {
+    for (const rs of olds) if (rs.spec.replicas > 0) scale(rs, 0);
     const oldUids = new Set(olds.map((rs) => rs.metadata.uid));
     const oldPodsLeft = [...this.store.peek<Pod>("pods")].some((p) => p.metadata.ownerReferences?.some((r) => oldUids.has(r.uid)));
-    if (!oldPodsLeft) this.scale(d, newRS, d.spec.replicas, at);
+    if (!oldPodsLeft) scale(newRS, d.spec.replicas);
   }
 
-  /** Deletes the oldest scaled-down ReplicaSets beyond revisionHistoryLimit once nothing is rolling. */
-  private cleanup(d: Deployment, newRS: ReplicaSet, olds: ReplicaSet[]) {
+  /** Deletes the oldest scaled-down ReplicaSets beyond revisionHistoryLimit once nothing is rolling; returns their uids. */
+  private cleanup(d: Deployment, newRS: ReplicaSet, olds: ReplicaSet[]): string[] {
     const idle = olds.filter((rs) => rs.spec.replicas === 0 && (rs.status?.replicas ?? 0) === 0).sort((a, b) => revisionOf(a) - revisionOf(b));
     const excess = idle.length - d.spec.revisionHistoryLimit;
-    if (excess <= 0 || newRS.spec.replicas !== d.spec.replicas) return;
-    for (const rs of idle.slice(0, excess)) this.store.delete("replicasets", rs.metadata.namespace, rs.metadata.name);
+    if (excess <= 0 || newRS.spec.replicas !== d.spec.replicas) return [];
+    return idle.slice(0, excess).map((rs) => this.store.delete("replicasets", rs.metadata.namespace, rs.metadata.name).metadata.uid);
   }
 
-  private status(d: Deployment, newRS: ReplicaSet | null, all: ReplicaSet[], created: { reason: string; message: string } | null, now: number): DeploymentStatus {
+  private status(d: Deployment, newRS: ReplicaSet | null, all: ReplicaSet[], created: { reason: string; message: string } | null, collisionCount: number, now: number): DeploymentStatus {
     const prev = d.status ?? {};
     const sum = (f: (rs: ReplicaSet) => number) => all.reduce((n, rs) => n + f(rs), 0);
     const replicas = sum((rs) => rs.status?.replicas ?? 0);
@@ -274,8 +282,7 @@ export class DeploymentController {
       ...(available ? { availableReplicas: available } : {}),
       ...(want - available > 0 ? { unavailableReplicas: want - available } : {}),
       conditions: conds,
-      ...(prev.collisionCount ? { collisionCount: prev.collisionCount } : {}),
-      ...(d.status.collisionCount ? { collisionCount: d.status.collisionCount } : {}),
+      ...(collisionCount ? { collisionCount } : {}),
     };
     return out;
   }

@@ -64,3 +64,28 @@ export function apiResourceList(group: string, version: string) {
   ]);
   return { kind: "APIResourceList", apiVersion: "v1", groupVersion: groupVersion({ group, version }), resources };
 }
+
+// /openapi/v2: a document without definitions. kubectl fetches it (as protobuf) before `apply`/`create -f` to validate
+// manifests; with no schema for a kind it skips validation and falls back to its built-in types, so apply works.
+const OPENAPI_INFO = { title: "Opsdeck demo cluster", version: SERVER_VERSION.gitVersion };
+
+export function openApiV2Json() {
+  return { swagger: "2.0", info: OPENAPI_INFO, paths: {}, definitions: {} };
+}
+
+/** The same document in gnostic's protobuf encoding (Document{swagger=1, info=2{title=1, version=2}}). */
+export function openApiV2Protobuf(): Buffer {
+  const field = (no: number, payload: Buffer) => Buffer.concat([Buffer.from([(no << 3) | 2]), varint(payload.length), payload]);
+  const str = (no: number, s: string) => field(no, Buffer.from(s, "utf8"));
+  return Buffer.concat([str(1, "2.0"), field(2, Buffer.concat([str(1, OPENAPI_INFO.title), str(2, OPENAPI_INFO.version)]))]);
+}
+
+function varint(n: number): Buffer {
+  const bytes: number[] = [];
+  while (n > 0x7f) {
+    bytes.push((n & 0x7f) | 0x80);
+    n >>>= 7;
+  }
+  bytes.push(n);
+  return Buffer.from(bytes);
+}

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { ResourceApi, type DeleteOptions } from "./api";
 import type { Cluster } from "./cluster";
-import { apiGroupDoc, apiGroupList, apiResourceList, apiVersions, SERVER_VERSION } from "./discovery";
+import { apiGroupDoc, apiGroupList, apiResourceList, apiVersions, openApiV2Json, openApiV2Protobuf, SERVER_VERSION } from "./discovery";
 import { ApiError, badRequest, methodNotAllowed, notFound, unauthorized } from "./errors";
 import { serveLogs } from "./logs";
 import { applyPatch, patchTypeOf } from "./patch";
@@ -76,6 +76,13 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: HandlerCon
   if (path === "/version") return sendJson(res, 200, SERVER_VERSION);
   if (path === "/api") return sendJson(res, 200, apiVersions(ctx.serverAddress()));
   if (path === "/apis") return sendJson(res, 200, apiGroupList());
+  if (path === "/openapi/v2") {
+    if (!(req.headers.accept ?? "").includes("protobuf")) return sendJson(res, 200, openApiV2Json());
+    const body = openApiV2Protobuf();
+    res.writeHead(200, { "Content-Type": "application/octet-stream", "Content-Length": body.length });
+    res.end(body);
+    return;
+  }
   const seg = path.split("/").filter(Boolean).map(decodeURIComponent);
   if (seg[0] === "apis" && seg.length === 2) {
     const doc = apiGroupDoc(seg[1]!);

@@ -65,6 +65,8 @@ export class Kubelets {
 
   tick(now: number): void {
     for (const p of [...this.store.peek<Pod>("pods")]) {
+      // Running, ready pods have nothing to do: skip them without copying (most pods, most of the time).
+      if (!p.metadata.deletionTimestamp && p.spec.nodeName && this.sims.get(p.metadata.uid)?.stage === "ready") continue;
       const pod = structuredClone(p);
       if (pod.metadata.deletionTimestamp) this.terminate(pod, now);
       else if (!pod.spec.nodeName) this.schedule(pod, now);

@@ -3,7 +3,7 @@ import { podAvailable, podReady } from "./kubelet";
 import type { Store } from "./store";
 import { timestamp } from "./store";
 import type { Pod, ReplicaSet } from "./types";
-import { controllerRef, ownedBy, randomSuffix } from "./workloads";
+import { controllerRef, randomSuffix } from "./workloads";
 
 // The ReplicaSet controller: keeps as many live pods as spec.replicas (creating from the template, deleting the least
 // useful first, like the real controller's ranking) and reports replicas / ready / available in status.
@@ -18,25 +18,30 @@ export class ReplicaSetController {
   ) {}
 
   syncAll(now: number) {
+    // Stored objects are read without copying: only what is written gets copied.
     const podsByOwner = new Map<string, Pod[]>();
     for (const p of this.store.peek<Pod>("pods")) {
       const ref = p.metadata.ownerReferences?.find((r) => r.controller && r.kind === "ReplicaSet");
-      if (ref) podsByOwner.set(ref.uid, [...(podsByOwner.get(ref.uid) ?? []), p]);
+      if (!ref) continue;
+      const list = podsByOwner.get(ref.uid);
+      if (list) list.push(p);
+      else podsByOwner.set(ref.uid, [p]);
     }
     for (const rs of [...this.store.peek<ReplicaSet>("replicasets")]) {
       if (rs.metadata.deletionTimestamp) continue;
-      this.sync(structuredClone(rs), podsByOwner.get(rs.metadata.uid) ?? [], now);
+      this.sync(rs, podsByOwner.get(rs.metadata.uid) ?? [], now);
     }
   }
 
+  /** `rs` and `owned` are stored objects (read-only). */
   private sync(rs: ReplicaSet, owned: Pod[], now: number) {
-    const live = owned.filter((p) => !p.metadata.deletionTimestamp && ownedBy(p, rs));
+    let live = owned.filter((p) => !p.metadata.deletionTimestamp);
     const diff = live.length - rs.spec.replicas;
     const at = new Date(now);
     if (diff < 0) {
       for (let i = 0; i < Math.min(-diff, 500); i++) {
         const pod = this.store.create<Pod>("pods", this.podFor(rs, at), at);
-        live.push(pod);
+        live = [...live, pod];
         this.events.record(rs, "Normal", "SuccessfulCreate", `Created pod: ${pod.metadata.name}`, SOURCE, undefined, at);
       }
     } else if (diff > 0) {
@@ -46,19 +51,19 @@ export class ReplicaSetController {
         this.events.record(rs, "Normal", "SuccessfulDelete", `Deleted pod: ${p.metadata.name}`, SOURCE, undefined, at);
       }
       const gone = new Set(victims.map((v) => v.metadata.uid));
-      live.splice(0, live.length, ...live.filter((p) => !gone.has(p.metadata.uid)));
+      live = live.filter((p) => !gone.has(p.metadata.uid));
     }
     const minReady = rs.spec.minReadySeconds ?? 0;
-    const status = {
+    const counts = {
       replicas: live.length,
       fullyLabeledReplicas: live.length,
       readyReplicas: live.filter(podReady).length,
       availableReplicas: live.filter((p) => podAvailable(p, minReady, now)).length,
       observedGeneration: rs.metadata.generation ?? 1,
     };
-    // Omit zero counts like the API server's JSON (omitempty), except replicas.
-    const next = { ...rs, status: Object.fromEntries(Object.entries(status).filter(([k, v]) => k === "replicas" || v !== 0)) as ReplicaSet["status"] };
-    this.store.update("replicasets", next);
+    // Zero counts are omitted like the API server's JSON (omitempty), except replicas.
+    const status = Object.fromEntries(Object.entries(counts).filter(([k, v]) => k === "replicas" || v !== 0)) as ReplicaSet["status"];
+    if (JSON.stringify(status) !== JSON.stringify(rs.status)) this.store.update("replicasets", { ...rs, status });
   }
 
   private podFor(rs: ReplicaSet, at: Date): Pod {

@@ -69,6 +69,11 @@ export class Store {
     return this.bucket(resource).values() as Iterable<T>;
   }
 
+  /** One stored object without copying (never mutate it). */
+  peekOne<T extends KObject = KObject>(resource: string, namespace: string | undefined, name: string): T | undefined {
+    return this.bucket(resource).get(keyOf(namespace, name)) as T | undefined;
+  }
+
   count(resource: string): number {
     return this.bucket(resource).size;
   }
@@ -159,7 +164,8 @@ export function timestamp(d: Date = new Date()): string {
 }
 
 export function sameJson(a: unknown, b: unknown): boolean {
-  return canonicalJson(a) === canonicalJson(b);
+  // Objects derived from stored copies keep their key order, so plain JSON usually decides; key order alone must not.
+  return JSON.stringify(a) === JSON.stringify(b) || canonicalJson(a) === canonicalJson(b);
 }
 
 /** JSON with object keys sorted, so equal values give equal strings. */

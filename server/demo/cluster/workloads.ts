@@ -208,13 +208,21 @@ function prune(v: unknown): unknown {
   return v === null ? undefined : v;
 }
 
+/** Comparable form as a string, cached per template object (stored objects are replaced, never changed in place). */
+const keys = new WeakMap<object, string>();
+export function templateKey(t: PodTemplate): string {
+  let k = keys.get(t);
+  if (k === undefined) keys.set(t, (k = canonicalJson(comparableTemplate(t))));
+  return k;
+}
+
 export function templatesEqual(a: PodTemplate, b: PodTemplate): boolean {
-  return canonicalJson(comparableTemplate(a)) === canonicalJson(comparableTemplate(b));
+  return templateKey(a) === templateKey(b);
 }
 
 /** pod-template-hash of a template (FNV-32a over its comparable form, safe-encoded like the real controller). */
 export function templateHash(t: PodTemplate, collisionCount = 0): string {
-  return safeEncode(String(fnv32a(canonicalJson(comparableTemplate(t)) + (collisionCount ? `#${collisionCount}` : ""))));
+  return safeEncode(String(fnv32a(templateKey(t) + (collisionCount ? `#${collisionCount}` : ""))));
 }
 
 export function revisionOf(o: KObject): number {
