@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { doraMetrics, failures, median, weekStart, weeklyTrend, type DoraDeploy } from "@/server/metrics/dora";
+import { deployMarkers, doraReport, lastDeploys } from "@/server/metrics/deploy-history";
+import { seedDemo } from "@/server/demo/seed-data";
+import { seedDemoDeployHistory } from "@/server/demo/deploy-history";
+import { DEMO_REGISTRY, demoSeed } from "@/server/demo/cluster/seed";
+import { useTestDatabase } from "./helpers/db";
 
 // DORA arithmetic against examples worked by hand.
 
@@ -116,5 +121,56 @@ describe("DORA metrics", () => {
       ["2026-11-09", 1, 0],
     ]);
     expect(weeks[0]!.restoreSeconds).toBe(86_400); // failed on day 2, good deploy on day 3
+  });
+});
+
+describe("DORA report, deploy markers and last deploys over the database (demo history)", () => {
+  const t = useTestDatabase();
+
+  it("the demo history spans the bands; the report filters by team and service; markers and last deploys follow the cluster's versions", async () => {
+    const now = Date.parse("2026-11-20T12:00:00Z");
+    await seedDemo(t.db); // teams, users, a few Components, and (once) the deploy history
+    const rows = await t.db.deploy.count();
+    expect(rows).toBeGreaterThan(500);
+    expect(await seedDemoDeployHistory(t.db, now)).toBe(0); // idempotent: never a second history
+
+    const at = new Date(Math.max(...(await t.db.deploy.findMany({ select: { finishedAt: true } })).map((d) => d.finishedAt!.getTime())) + 60_000);
+    const org = await doraReport(t.db, { weeks: 12 }, { now: at });
+    expect(org.environment).toBe("prod");
+    expect(org.environments).toEqual(["prod", "staging"]);
+    expect(org.weeks).toHaveLength(13); // 12 weeks starting mid-week: 13 calendar weeks
+    expect(org.metrics.deploys).toBeGreaterThan(20);
+    expect(org.metrics.changeFailureRate).toBeGreaterThan(0);
+    expect(org.metrics.changeFailureRate).toBeLessThan(0.3);
+    expect(org.metrics.leadTimeSeconds).toBeGreaterThan(0);
+    expect(org.metrics.restoreSeconds).toBeGreaterThan(0);
+    // services differ: more than one frequency band and more than one overall band
+    expect(new Set(org.byService.map((s) => s.metrics.bands.frequency)).size).toBeGreaterThanOrEqual(2);
+    expect(new Set(org.byService.map((s) => s.metrics.band)).size).toBeGreaterThanOrEqual(2);
+    expect(org.byTeam.map((r) => r.key)).toContain("payments");
+    expect(org.teams).toContain("payments");
+
+    const payments = await doraReport(t.db, { team: "payments", weeks: 12 }, { now: at });
+    expect(payments.byTeam).toEqual([]);
+    expect(payments.byService.length).toBeGreaterThan(0);
+    expect(payments.metrics.deploys).toBe(payments.byService.reduce((n, s) => n + s.metrics.deploys, 0));
+
+    const one = await doraReport(t.db, { ref: "component:payments-api", weeks: 12, environment: "staging" }, { now: at });
+    expect(one.environment).toBe("staging");
+    expect(one.byService).toEqual([]);
+    expect(one.metrics.services).toBe(1);
+
+    // the newest prod deploy of payments-api runs the cluster's prod image
+    const cluster = demoSeed().namespaces.find((n) => n.name === "prod")!.deployments.find((d) => d.name === "payments-api")!;
+    const last = (await lastDeploys(t.db, ["component:default/payments-api", "component:default/nope"], "prod")).get("component:default/payments-api")!;
+    expect(`${DEMO_REGISTRY}/payments-api:${last.version}`).toBe(cluster.image);
+    expect(last).toMatchObject({ state: "succeeded", kind: "deploy", environment: "prod" });
+    expect(last.by).toMatch(/^(Alice|Bob|Carol|Erin)/);
+
+    const markers = await deployMarkers(t.db, "component:default/payments-api", "prod", new Date(at.getTime() - 28 * 86_400_000), at);
+    expect(markers.length).toBeGreaterThan(0);
+    expect(markers.at(-1)).toMatchObject({ version: last.version, environment: "prod" });
+    expect(markers.every((m, i) => i === 0 || m.at >= markers[i - 1]!.at)).toBe(true);
+    expect(await deployMarkers(t.db, "component:default/payments-api", "nowhere", new Date(0), at)).toEqual([]);
   });
 });

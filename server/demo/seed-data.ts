@@ -1,6 +1,7 @@
 import type { Db, Tx } from "@/server/db/client";
 import type { Role } from "@/generated/prisma/enums";
 import { refString } from "@/server/catalog/refs";
+import { seedDemoDeployHistory } from "./deploy-history";
 
 // Demo data for the zero-setup mode (and for tests that want a populated database).
 //
@@ -120,5 +121,6 @@ async function seedInto(db: Tx): Promise<SeedSummary> {
     skipDuplicates: true,
   });
 
+  await seedDemoDeployHistory(db); // DORA/deploy-marker history, once (server/demo/deploy-history.ts)
   return { teams: teams.count, users: createdUsers.length, memberships: memberships.count, entities: entities.count };
 }

@@ -6,6 +6,7 @@ import { MetricsQueryError, type Sample, type Series } from "@/server/providers/
 import type { QueryCache } from "./cache";
 import { lttb } from "./lttb";
 import { cachedRangeQuery, rangeCache } from "./query";
+import { deployMarkers, type DeployMarker } from "./deploy-history";
 import { infoOf, type MetricsSource, type MetricsSources, type SourceInfo } from "./source";
 import { chooseStep, type StepChoice } from "./step";
 import { annotationsOf, planSignals, type PlannedQuery, type SignalId, type Unit } from "./templates";
@@ -50,6 +51,8 @@ export type EntityHealth =
       sources: SourceInfo[];
       range: { start: Date; end: Date; stepSeconds: number; rateWindow: string };
       panels: HealthPanel[];
+      /** Deploys of the service in the range, to the source's environment (all environments when it names none). */
+      deploys: DeployMarker[];
     };
 
 export function resolveRange(range: HealthInput["range"], now = new Date()): { start: Date; end: Date } {
@@ -71,10 +74,11 @@ export async function entityHealth(db: Db, sources: MetricsSources, input: Healt
   const step = chooseStep(start, end, source.scrapeIntervalSeconds);
   const panels = planSignals({ name: e.name, annotations }, step.rateWindow);
 
-  const answered = await Promise.all(
-    panels.map(async (p) => ({ ...p, queries: await Promise.all(p.queries.map((q) => answerQuery(source, q, step, input.maxPoints, opts.cache))) })),
-  );
-  return { configured: true, provider: { kind: source.provider.kind, demo: source.provider.kind === "demo" }, source: infoOf(source), sources: sources.infos(), range: { start: step.start, end: step.end, stepSeconds: step.stepSeconds, rateWindow: step.rateWindow }, panels: answered };
+  const [answered, deploys] = await Promise.all([
+    Promise.all(panels.map(async (p) => ({ ...p, queries: await Promise.all(p.queries.map((q) => answerQuery(source, q, step, input.maxPoints, opts.cache))) }))),
+    deployMarkers(db, ref, source.environment, step.start, end),
+  ]);
+  return { configured: true, provider: { kind: source.provider.kind, demo: source.provider.kind === "demo" }, source: infoOf(source), sources: sources.infos(), range: { start: step.start, end: step.end, stepSeconds: step.stepSeconds, rateWindow: step.rateWindow }, panels: answered, deploys };
 }
 
 /** Runs one planned range query: its series downsampled (LTTB) and capped, or the data source's error; never throws a query error. */
