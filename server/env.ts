@@ -158,6 +158,16 @@ const schema = z.object({
   OPSDECK_GCP_PROJECTS: jsonSetting('[{"projectId":"shop-prod"}]', "[]").pipe(gcpProjectsSetting),
   OPSDECK_AZURE_SUBSCRIPTIONS: jsonSetting('[{"subscriptionId":"00000000-0000-0000-0000-000000000000","storageAccounts":["shopassets"]}]', "[]").pipe(azureSubscriptionsSetting),
   OPSDECK_CLOUD_REFRESH_CRON: cronOrOff("*/15 * * * *"),
+  // Runbooks (docs/runbooks.md): comma-separated directories of runbook YAML files ("off": none). Relative to the
+  // working directory; default the shipped examples in runbooks/.
+  OPSDECK_RUNBOOK_PATHS: z.string().trim().default("runbooks"),
+  // Where runs get their scratch working directories (default <os tmpdir>/opsdeck-runbooks).
+  OPSDECK_RUNBOOK_WORKDIR: optionalString,
+  // Extra environment variables of the worker passed to runbook steps (comma-separated names), besides PATH, HOME, LANG…
+  OPSDECK_RUNBOOK_ENV_ALLOW: z.string().trim().regex(/^([A-Za-z_][A-Za-z0-9_]*(\s*,\s*[A-Za-z_][A-Za-z0-9_]*)*)?$/, "comma-separated variable names").default(""),
+  // Encryption key for secrets at rest (runbook secret parameters; AES-256-GCM, key derived by HKDF). 32+ characters.
+  // Demo mode generates one under OPSDECK_DATA_DIR; elsewhere without it, runbooks with secret parameters cannot start.
+  OPSDECK_SECRET_KEY: optionalString.pipe(z.string().min(32, "must be at least 32 characters").optional()),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   OPSDECK_TRUST_PROXY: boolFlag,
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),

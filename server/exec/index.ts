@@ -33,4 +33,4 @@
 export { startProcess, runProcess, type ExecSpec, type ExecResult, type ExecHandle, type ExecOutcome, type OutputChunk, type OutputStream } from "./process";
 export { buildChildEnv, paramEnvName, DEFAULT_ENV_ALLOW, EnvError, type ChildEnvSpec } from "./env";
 export { StreamRedactor, redactText, SECRET_PATTERNS, REDACTED, MIN_LITERAL_LENGTH } from "./redact";
-export { descendantsOf, killTree, isAlive, type ProcId } from "./tree";
+export { descendantsOf, killTree, isAlive, procId, killRecordedGroup, type ProcId } from "./tree";

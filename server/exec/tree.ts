@@ -80,3 +80,37 @@ export function isAlive(pid: number): boolean {
     return false;
   }
 }
+
+/** The identity (pid + start time) of a live process, or null. Store it to signal the process group later safely. */
+export function procId(pid: number): ProcId | null {
+  const s = readStat(pid);
+  return s && !s.zombie ? { pid, start: s.start } : null;
+}
+
+/**
+ * Kills what is left of a process group recorded earlier by `procId`, e.g. by a worker that died: the group leader if
+ * it is still the same process, and any process still in group `id.pid`. Returns how many processes were signalled.
+ */
+export function killRecordedGroup(id: ProcId, sig: NodeJS.Signals = "SIGKILL"): number {
+  let n = 0;
+  let entries: string[] = [];
+  try {
+    entries = readdirSync("/proc");
+  } catch {
+    return 0;
+  }
+  for (const e of entries) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const stat = readFileSync(`/proc/${e}/stat`, "utf8");
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      // f[2] = pgrp; only members of the recorded group that started no earlier than its leader (no recycled group id).
+      if (Number(f[2]) !== id.pid || f[0] === "Z" || Number(f[19]) < Number(id.start)) continue;
+      process.kill(Number(e), sig);
+      n++;
+    } catch {
+      // gone, or not ours
+    }
+  }
+  return n;
+}
