@@ -5,6 +5,8 @@ import { recoverOnBoot, taskList } from "./tasks";
 import { env } from "@/server/env";
 import { catalogCrontab } from "@/server/catalog/config";
 import { CATALOG_REFRESH_TASK } from "@/server/catalog/locations";
+import { ciSchedule } from "@/server/ci/jobs";
+import { cloudSchedule } from "@/server/cloud/jobs";
 import { metrics } from "@/server/http/metrics";
 
 export type WorkerOptions = { connectionString: string; singleSession: boolean; concurrency?: number };
@@ -33,7 +35,7 @@ export async function startWorker(db: Db, opts: WorkerOptions): Promise<Runner> 
     noHandleSignals: true,
     taskList: taskList(db),
     // Scheduled jobs: graphile-worker's crontab runs each item once per period across all workers (known_crontabs).
-    crontab: catalogCrontab(env(), CATALOG_REFRESH_TASK),
+    crontab: catalogCrontab(env(), CATALOG_REFRESH_TASK) + ciSchedule() + cloudSchedule(),
     logger: workerLogger(),
   });
   const depth = setInterval(() => void sampleQueueDepth(db), 5000);
