@@ -84,6 +84,23 @@ const SAMPLES: Record<string, Sample[]> = {
   "metrics.health": [{ label: "", input: async (fx) => ({ ref: await matrixEntity(fx), range: { preset: "1h" } }) }],
   // No data source in tests: every status is "unknown", the catalog part still answers.
   "metrics.overview": [{ label: "", input: () => ({ team: "matrix" }) }],
+  // CI and cloud (docs/ci-cloud.md). The matrix service has no CI binding and the resources are demo rows: allowed
+  // callers get past the permission check and are then refused for that (BAD_REQUEST / PRECONDITION_FAILED).
+  "ci.runs": [{ label: "", input: async (fx) => ({ entityRef: await matrixEntity(fx) }) }],
+  "ci.run": [{ label: "", input: async (fx) => ({ id: await matrixCiRun(fx, "succeeded") }) }],
+  "ci.pipelines": [{ label: "", input: async (fx) => ({ entityRef: await matrixEntity(fx) }) }],
+  "ci.recentBuilds": [{ label: "", input: async (fx) => ({ entityRef: await matrixEntity(fx) }) }],
+  "ci.watchRun": [{ label: "finished run", input: async (fx) => ({ id: await matrixCiRun(fx, "succeeded") }) }],
+  "ci.watchEntity": [{ label: "first state", input: async (fx) => ({ entityRef: await matrixEntity(fx), limit: 1 }) }],
+  "ci.trigger": [{ label: "team A service", input: async (fx) => ({ entityRef: await matrixService(fx), provider: "builtin", pipeline: "build" }), scope: (fx) => ({ teamIds: [fx.teamA.id] }), allowedError: "BAD_REQUEST" }],
+  "ci.rerun": [{ label: "team A run", input: async (fx) => ({ id: await matrixCiRun(fx, "failed") }), scope: (fx) => ({ teamIds: [fx.teamA.id] }), allowedError: "BAD_REQUEST" }],
+  "ci.cancel": [{ label: "team A run", input: async (fx) => ({ id: await matrixCiRun(fx, "queued") }), scope: (fx) => ({ teamIds: [fx.teamA.id] }) }],
+  "cloud.resources": [{ label: "", input: () => ({ risk: "any", limit: 5 }) }],
+  "cloud.summary": [{ label: "", input: none }],
+  "cloud.forEntity": [{ label: "", input: async (fx) => ({ entityRef: await matrixService(fx) }) }],
+  "cloud.refresh": [{ label: "", input: none }],
+  "cloud.instanceAction": [{ label: "team A instance", input: async (fx) => ({ id: await matrixCloudResource(fx, "ec2.instance"), action: "stop" }), scope: (fx) => ({ teamIds: [fx.teamA.id] }), allowedError: "PRECONDITION_FAILED" }],
+  "cloud.invokeLambda": [{ label: "team A function", input: async (fx) => ({ id: await matrixCloudResource(fx, "lambda.function"), payload: '{"dryRun":true}' }), scope: (fx) => ({ teamIds: [fx.teamA.id] }), allowedError: "PRECONDITION_FAILED" }],
   // Deploys: no environments are configured in tests (no OPSDECK_ENVIRONMENTS, not demo mode), so whatever needs one
   // ends in BAD_REQUEST "unknown environment" after the permission check; the rest works on rows written directly.
   "deploys.environments": [{ label: "", input: none }],
@@ -149,6 +166,21 @@ function matrixDescriptor(name: string) {
 }
 
 /** A catalog entity for read procedures (written directly, as the seed does). */
+/** A built-in CI run of the team-A service (its working copy does not exist: re-runs are refused after authorisation). */
+async function matrixCiRun(fx: Fx, status: "queued" | "succeeded" | "failed"): Promise<string> {
+  const ref = await matrixService(fx);
+  const id = uniq("ci-run");
+  await fx.db.ciRun.create({ data: { id, externalId: id, provider: "builtin", target: "/nonexistent/matrix", entityRef: ref, ownerTeamId: fx.teamA.id, pipeline: "build", status, finishedAt: status === "queued" ? null : new Date() } });
+  return id;
+}
+
+/** A recorded-demo cloud resource linked to the team-A service (actions on demo rows are refused after authorisation). */
+async function matrixCloudResource(fx: Fx, type: "ec2.instance" | "lambda.function"): Promise<string> {
+  const ref = await matrixService(fx);
+  const r = await fx.db.cloudResource.create({ data: { provider: "aws", account: "matrix", region: "eu-west-1", type, resourceId: uniq("arn:aws:matrix"), name: uniq("res"), entityRef: ref, demo: true, risks: [] } });
+  return r.id;
+}
+
 async function matrixEntity(fx: Fx): Promise<string> {
   const name = "matrix-entity";
   await fx.db.entity.upsert({ where: { ref: `component:default/${name}` }, create: { kind: "Component", name, ref: `component:default/${name}` }, update: {} });

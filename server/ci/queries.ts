@@ -182,14 +182,24 @@ export async function* watchRun(db: Db, input: z.output<typeof logInput>, signal
 }
 
 /** Pings the CI tab when anything about the entity's runs changed (it then refetches its query). */
-export async function* watchEntity(db: Db, refText: string, signal: AbortSignal | undefined) {
-  const e = await loadEntity(db, refText);
+export const watchEntityInput = z.object({
+  entityRef: z.string().trim().min(1).max(300),
+  /** Stop after this many updates (default: until the client goes away). */
+  limit: z.number().int().min(1).max(1_000_000).optional(),
+});
+
+export async function* watchEntity(db: Db, input: z.output<typeof watchEntityInput>, signal: AbortSignal | undefined) {
+  const e = await loadEntity(db, input.entityRef);
   const load = async () => {
     const agg = await db.ciRun.aggregate({ where: { entityRef: e.ref }, _max: { updatedAt: true }, _count: true });
     const poll = await db.ciPollState.aggregate({ where: { entityRef: e.ref }, _max: { lastPolledAt: true } });
     return { runs: agg._count, updatedAt: agg._max.updatedAt?.toISOString() ?? null, polledAt: poll._max.lastPolledAt?.toISOString() ?? null };
   };
-  yield* liveQuery(db, entityTopic(e.ref), signal, load, { pollMs: 15_000 });
+  let sent = 0;
+  for await (const v of liveQuery(db, entityTopic(e.ref), signal, load, { pollMs: 15_000 })) {
+    yield v;
+    if (input.limit && ++sent >= input.limit) return;
+  }
 }
 
 export const recentBuildsInput = z.object({ entityRef: z.string().trim().min(1).max(300), limit: z.number().int().min(1).max(50).default(10) });

@@ -3,7 +3,7 @@ import { requires, router } from "@/server/trpc";
 import type { Db } from "@/server/db/client";
 import { cancelRun, listPipelines, rerunRun, runIdInput, triggerInput, triggerRun } from "@/server/ci/actions";
 import { ciContext } from "@/server/ci/context";
-import { ciOverview, getRunRow, loadEntity, logInput, recentBuilds, recentBuildsInput, runDetail, runsInput, watchEntity, watchRun } from "@/server/ci/queries";
+import { ciOverview, getRunRow, loadEntity, logInput, recentBuilds, recentBuildsInput, runDetail, runsInput, watchEntity, watchEntityInput, watchRun } from "@/server/ci/queries";
 
 const entityScope = async (input: { entityRef: string }, ctx: { db: Db }) => {
   const e = await loadEntity(ctx.db, input.entityRef);
@@ -28,7 +28,7 @@ export const ciRouter = router({
   /** Live state and log of a built-in run (SSE), until it finished. */
   watchRun: requires("ci.read", logInput).subscription(({ ctx, input, signal }) => watchRun(ctx.db, input, signal)),
   /** Pings when the service's runs change (webhook, poll, runner), so the CI tab refetches. */
-  watchEntity: requires("ci.read", entityInput).subscription(({ ctx, input, signal }) => watchEntity(ctx.db, input.entityRef, signal)),
+  watchEntity: requires("ci.read", watchEntityInput).subscription(({ ctx, input, signal }) => watchEntity(ctx.db, input, signal)),
 
   trigger: requires("ci.trigger", triggerInput, entityScope)
     .meta({ audit: "ci.run.trigger" })
