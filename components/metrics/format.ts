@@ -107,3 +107,19 @@ export function formatAgo(t: Date | number, now = Date.now()): string {
   if (s < 86_400) return `${Math.round(s / 3600)} h ago`;
   return `${Math.round(s / 86_400)} d ago`;
 }
+
+/** A duration in seconds, coarse: "45 s", "12 min", "3.5 h", "2.1 d". */
+export function formatDuration(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return "—";
+  if (seconds < 60) return `${Math.round(seconds)} s`;
+  if (seconds < 3600) return `${Math.round(seconds / 60)} min`;
+  if (seconds < 86_400) return `${trim(seconds / 3600, 2)} h`;
+  return `${trim(seconds / 86_400, 2)} d`;
+}
+
+/** Deploys per day as people say it: "3.1 / day", "2.4 / week", "0.8 / month". */
+export function formatFrequency(perDay: number): string {
+  if (perDay >= 1) return `${trim(perDay, 2)} / day`;
+  if (perDay * 7 >= 1) return `${trim(perDay * 7, 2)} / week`;
+  return `${trim(perDay * 30, 2)} / month`;
+}

@@ -9,7 +9,9 @@ import { Badge } from "@/components/ui/badge";
 import { ErrorNote, Skeleton } from "@/components/ui/states";
 import { cn } from "@/components/ui/cn";
 import { clampRange } from "./format";
+import type { ChartMarker } from "./signal-chart";
 import { SloSection } from "./slo-section";
+import { DoraCard } from "./dora-card";
 import { SourcePicker } from "./source-picker";
 
 // recharts only loads with this chunk, when a Health section renders.
@@ -25,6 +27,18 @@ function localInput(d: Date): string {
 }
 type Health = RouterOutputs["metrics"]["health"];
 type Panel = Extract<Health, { configured: true }>["panels"][number];
+type Deploy = Extract<Health, { configured: true }>["deploys"][number];
+
+/** Chart markers for deploys: failed, rolled back and rollbacks in the failing colour. */
+function markersOf(deploys: Deploy[]): ChartMarker[] {
+  return deploys.map((d) => ({
+    id: d.id,
+    t: d.at.getTime(),
+    label: `${d.kind === "rollback" ? "Rollback to" : "Deploy"} ${d.version}`,
+    lines: [`${d.fromVersion ?? "?"} → ${d.version} · ${d.state.replace("_", " ")}`, `by ${d.by ?? "unknown"} · ${d.environment}`, d.at.toLocaleString()],
+    bad: d.kind === "rollback" || d.state === "failed" || d.state === "rolled_back",
+  }));
+}
 
 const LATENCY_COLORS = ["var(--accent)", "var(--degraded)", "var(--failing)"];
 
@@ -35,6 +49,7 @@ export function HealthSection({ entityRef }: { entityRef: string }) {
     <div className="space-y-4">
       <HealthCharts entityRef={entityRef} source={source} onSource={setSource} />
       <SloSection entityRef={entityRef} source={source} />
+      <DoraCard entityRef={entityRef} />
     </div>
   );
 }
@@ -53,6 +68,7 @@ function HealthCharts({ entityRef, source, onSource }: { entityRef: string; sour
   );
   const zoom = (from: number, to: number) => setRange(clampRange(from, to));
   const data = q.data;
+  const markers = data?.configured ? markersOf(data.deploys) : [];
   const demo = data?.configured && data.provider.demo;
   return (
     <Card id="health" data-testid="health-section" aria-busy={q.isFetching}>
@@ -63,7 +79,11 @@ function HealthCharts({ entityRef, source, onSource }: { entityRef: string; sour
             {demo ? <Badge tone="degraded" className="font-normal" >demo data</Badge> : null}
           </span>
         }
-        description={data?.configured ? `Golden signals · ${data.source.label} · step ${data.range.stepSeconds}s · rate window ${data.range.rateWindow}` : "Golden signals from the metrics data source"}
+        description={
+          data?.configured
+            ? `Golden signals · ${data.source.label} · step ${data.range.stepSeconds}s · rate window ${data.range.rateWindow}${markers.length ? ` · ◆ ${markers.length} deploy${markers.length === 1 ? "" : "s"}${data.source.environment ? ` to ${data.source.environment}` : ""} (hover a marker)` : ""}`
+            : "Golden signals from the metrics data source"
+        }
         actions={
           <>
           {data?.configured && data.sources.length > 1 ? <SourcePicker sources={data.sources} value={data.source.name} onChange={onSource} /> : null}
@@ -128,7 +148,7 @@ function HealthCharts({ entityRef, source, onSource }: { entityRef: string; sour
         ) : (
           <div className="grid gap-4 min-[900px]:grid-cols-2">
             {data.panels.map((p) => (
-              <SignalPanel key={p.id} panel={p} start={data.range.start.getTime()} end={data.range.end.getTime()} onZoom={zoom} />
+              <SignalPanel key={p.id} panel={p} start={data.range.start.getTime()} end={data.range.end.getTime()} onZoom={zoom} markers={markers} />
             ))}
           </div>
         )}
@@ -137,7 +157,7 @@ function HealthCharts({ entityRef, source, onSource }: { entityRef: string; sour
   );
 }
 
-function SignalPanel({ panel, start, end, onZoom }: { panel: Panel; start: number; end: number; onZoom: (from: number, to: number) => void }) {
+function SignalPanel({ panel, start, end, onZoom, markers }: { panel: Panel; start: number; end: number; onZoom: (from: number, to: number) => void; markers: ChartMarker[] }) {
   const [hidden, setHidden] = useState<ReadonlySet<number>>(new Set());
   const toggle = (i: number) => setHidden((h) => {
     const next = new Set(h);
@@ -160,7 +180,7 @@ function SignalPanel({ panel, start, end, onZoom }: { panel: Panel; start: numbe
         <ChartMessage tone="empty" title="No data for this range" lines={["The data source returned no series: check the selector or the annotations."]} queries={panel.queries.map((q) => q.promql)} />
       ) : (
         <>
-          <SignalChart series={series} unit={panel.unit} start={start} end={end} hidden={hidden} onZoom={onZoom} colors={panel.id === "latency" ? LATENCY_COLORS : panel.id === "errorRatio" ? ["var(--failing)"] : undefined} />
+          <SignalChart series={series} unit={panel.unit} start={start} end={end} hidden={hidden} onZoom={onZoom} markers={markers} colors={panel.id === "latency" ? LATENCY_COLORS : panel.id === "errorRatio" ? ["var(--failing)"] : undefined} />
           {series.length > 1 ? (
             <ul className="mt-1 flex flex-wrap gap-1 text-xs text-muted" aria-label={`${panel.title} series`}>
               {series.map((s, i) => (
