@@ -127,7 +127,8 @@ export async function executeRun(db: Db, runId: string, opts: ExecuteOptions = {
     try {
       for (const [k, v] of Object.entries(openSecrets(run.secretParams, runId))) {
         values[k] = v;
-        secrets.push(v);
+        // Also the forms a secret takes inside URLs and JSON bodies, so those are redacted too.
+        secrets.push(v, encodeURIComponent(v), JSON.stringify(v).slice(1, -1));
       }
     } catch (err) {
       setupError = `cannot open the run's secret parameters: ${(err as Error).message}`;
