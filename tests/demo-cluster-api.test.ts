@@ -197,6 +197,28 @@ describe("watch", () => {
     await waitFor("the stream to end", () => w.ended, 3000);
   });
 
+  it("a watch on one named object (older clients' form) sees only that object", async () => {
+    const w = await openWatch(`${ctx.cluster.url}${DEPLOY}/other?watch=true`);
+    try {
+      expect(await w.next(() => true)).toMatchObject({ type: "ADDED", object: { metadata: { name: "other" } } });
+      await ctx.api("PATCH", `${DEPLOY}/svc`, { metadata: { labels: { touched: "svc" } } }, "application/merge-patch+json");
+      await ctx.api("PATCH", `${DEPLOY}/other`, { metadata: { labels: { touched: "other" } } }, "application/merge-patch+json");
+      const e = await w.next((x) => x.type === "MODIFIED" && (x.object.metadata.labels as Record<string, string> | undefined)?.touched === "other");
+      expect(w.events.every((x) => x.object.metadata.name === "other")).toBe(true);
+      expect(e.object.metadata.name).toBe("other");
+    } finally {
+      w.close();
+    }
+  });
+
+  it("a Table watch (kubectl get -w) sends one-row Tables", async () => {
+    const res = await fetch(`${ctx.cluster.url}${DEPLOY}?watch=1&fieldSelector=metadata.name%3Dsvc&timeoutSeconds=1`, { headers: { Accept: "application/json;as=Table;v=v1;g=meta.k8s.io" } });
+    const first = JSON.parse((await res.text()).split("\n")[0]!) as { type: string; object: { kind: string; rows: { cells: unknown[] }[] } };
+    expect(first).toMatchObject({ type: "ADDED", object: { kind: "Table" } });
+    expect(first.object.rows).toHaveLength(1);
+    expect(first.object.rows[0]!.cells[0]).toBe("svc");
+  });
+
   it("an expired resourceVersion gets a 410 ERROR event", async () => {
     const w = await openWatch(`${ctx.cluster.url}${DEPLOY}?watch=1&resourceVersion=5`);
     const e = await w.next(() => true);

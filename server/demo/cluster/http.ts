@@ -105,24 +105,33 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: HandlerCon
     rep.as === "table" ? toTable(r.printer, items, listMeta, { version: rep.version, include: rep.include, view }) : null;
   const one = (o: KObject) => table([o], { resourceVersion: o.metadata.resourceVersion }) ?? (rep.as === "partial" ? partialMetadata(o) : view(o));
 
+  // Watches: of a collection, or (older clients) of one named object.
+  const watch = route.legacyWatch || q.get("watch") === "true" || q.get("watch") === "1";
+  if (watch && method === "GET" && !route.subresource) {
+    return serveWatch(
+      req,
+      res,
+      ctx.cluster,
+      api,
+      {
+        resource: r,
+        namespace: route.namespace,
+        name: route.name,
+        filter: api.filter(r, { labelSelector: q.get("labelSelector"), fieldSelector: q.get("fieldSelector") }),
+        resourceVersion: q.get("resourceVersion"),
+        timeoutSeconds: intParam(q, "timeoutSeconds"),
+        allowBookmarks: q.get("allowWatchBookmarks") === "true",
+        sendInitialEvents: q.get("sendInitialEvents") === "true",
+        render: one,
+      },
+      ctx.openWatches,
+    );
+  }
+
   // Collections.
   if (!route.name) {
     if (method === "GET") {
-      const watch = route.legacyWatch || q.get("watch") === "true" || q.get("watch") === "1";
       const filterOpts = { labelSelector: q.get("labelSelector"), fieldSelector: q.get("fieldSelector") };
-      if (watch) {
-        const filter = api.filter(r, filterOpts);
-        return serveWatch(req, res, ctx.cluster, api, {
-          resource: r,
-          namespace: route.namespace,
-          filter,
-          resourceVersion: q.get("resourceVersion"),
-          timeoutSeconds: intParam(q, "timeoutSeconds"),
-          allowBookmarks: q.get("allowWatchBookmarks") === "true",
-          sendInitialEvents: q.get("sendInitialEvents") === "true",
-          render: one,
-        }, ctx.openWatches);
-      }
       const page = api.list(r, route.namespace, { ...filterOpts, limit: intParam(q, "limit"), continueToken: q.get("continue") });
       const listMeta = { resourceVersion: page.resourceVersion, ...(page.continueToken ? { continue: page.continueToken, remainingItemCount: page.remaining } : {}) };
       const t = table(page.items, listMeta);
