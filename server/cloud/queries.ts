@@ -12,7 +12,7 @@ export const resourcesInput = z.object({
   account: z.string().max(100).optional(),
   region: z.string().max(100).optional(),
   /** One risk, or "any" for every flagged resource. */
-  risk: z.enum([...RISK_KEYS, "any"] as [string, ...string[]]).optional(),
+  risk: z.enum(["any", ...RISK_KEYS] as const).optional(),
   linked: z.enum(["linked", "unlinked"]).optional(),
   q: z.string().trim().max(200).optional(),
   cursor: z.string().max(500).nullish(),

@@ -95,7 +95,8 @@ export function mapRds(account: string, region: string, dbs: DBInstance[]): Clou
   }));
 }
 
-export type BucketFacts = { name: string; region: string; created: Date | null; publicAccessBlock: PublicAccessBlockConfiguration | null; encryption: string | null; tags: Record<string, string> };
+/** `undefined`: the endpoint could not say (unknown); `null`: not configured. */
+export type BucketFacts = { name: string; region: string; created: Date | null; publicAccessBlock: PublicAccessBlockConfiguration | null | undefined; encryption: string | null | undefined; tags: Record<string, string> };
 export function mapBucket(account: string, b: BucketFacts): CloudResourceInfo {
   const pab = b.publicAccessBlock;
   const blocked = Boolean(pab?.BlockPublicAcls && pab.IgnorePublicAcls && pab.BlockPublicPolicy && pab.RestrictPublicBuckets);
@@ -108,8 +109,12 @@ export function mapBucket(account: string, b: BucketFacts): CloudResourceInfo {
     name: b.name,
     state: "available",
     tags: b.tags,
-    facts: { publicAccessBlocked: blocked, encrypted: b.encryption !== null },
-    details: { encryption: b.encryption, publicAccessBlock: pab ? ["BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets"].filter((k) => pab[k as keyof PublicAccessBlockConfiguration]).join(", ") || "none on" : "not configured", created: b.created?.toISOString() ?? null },
+    facts: { publicAccessBlocked: pab === undefined ? undefined : blocked, encrypted: b.encryption === undefined ? undefined : b.encryption !== null },
+    details: {
+      encryption: b.encryption === undefined ? "unknown" : (b.encryption ?? "none"),
+      publicAccessBlock: pab === undefined ? "unknown" : pab ? ["BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets"].filter((k) => pab[k as keyof PublicAccessBlockConfiguration]).join(", ") || "none on" : "not configured",
+      created: b.created?.toISOString() ?? null,
+    },
   };
 }
 
@@ -180,12 +185,17 @@ export class AwsProvider implements CloudProvider {
       const loc = await s3.send(new GetBucketLocationCommand({ Bucket })).catch(() => null);
       // LocationConstraint is empty for us-east-1 (and on S3-compatible servers).
       const region = loc?.LocationConstraint || (this.account.endpoint ? homeRegion : "us-east-1");
-      const pab = await s3.send(new GetPublicAccessBlockCommand({ Bucket })).then((r) => r.PublicAccessBlockConfiguration ?? null, (err: unknown) => (absent(err, "NoSuchPublicAccessBlockConfiguration", "NotImplemented") ? null : Promise.reject(err)));
-      const enc = await s3.send(new GetBucketEncryptionCommand({ Bucket })).then(
-        (r) => r.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm ?? null,
-        (err: unknown) => (absent(err, "ServerSideEncryptionConfigurationNotFoundError", "NotImplemented") ? null : Promise.reject(err)),
+      // Not configured (NoSuch…) is a fact that counts; an endpoint that does not implement the call (S3-compatible
+      // servers) leaves the fact unknown, which flags nothing.
+      const ask = <T>(p: Promise<T>, notConfigured: string, none: T) =>
+        p.catch((err: unknown): Promise<T | undefined> | T | undefined => (absent(err, notConfigured) ? none : absent(err, "NotImplemented") ? undefined : Promise.reject(err)));
+      const pab = await ask(s3.send(new GetPublicAccessBlockCommand({ Bucket })).then((r) => r.PublicAccessBlockConfiguration ?? null), "NoSuchPublicAccessBlockConfiguration", null as PublicAccessBlockConfiguration | null);
+      const enc = await ask(
+        s3.send(new GetBucketEncryptionCommand({ Bucket })).then((r) => r.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm ?? null),
+        "ServerSideEncryptionConfigurationNotFoundError",
+        null as string | null,
       );
-      const tags = await s3.send(new GetBucketTaggingCommand({ Bucket })).then((r) => tagsOf(r.TagSet), (err: unknown) => (absent(err, "NoSuchTagSet", "NotImplemented") ? {} : Promise.reject(err)));
+      const tags = (await ask(s3.send(new GetBucketTaggingCommand({ Bucket })).then((r) => tagsOf(r.TagSet)), "NoSuchTagSet", {} as Record<string, string>)) ?? {};
       out.push(mapBucket(this.account.name, { name: Bucket, region, created: b.CreationDate ?? null, publicAccessBlock: pab, encryption: enc, tags }));
     }
     return out;
