@@ -84,6 +84,25 @@ const SAMPLES: Record<string, Sample[]> = {
   "metrics.health": [{ label: "", input: async (fx) => ({ ref: await matrixEntity(fx), range: { preset: "1h" } }) }],
   // No data source in tests: every status is "unknown", the catalog part still answers.
   "metrics.overview": [{ label: "", input: () => ({ team: "matrix" }) }],
+  // No data source in tests: the SLOs parse, nothing is queried.
+  "metrics.slo": [{ label: "", input: async (fx) => ({ ref: await matrixEntity(fx) }) }],
+  "metrics.dora": [{ label: "", input: () => ({ team: "matrix", weeks: 4 }) }],
+  "dashboards.list": [{ label: "", input: () => ({ limit: 5 }) }],
+  "dashboards.get": [{ label: "", input: async (fx) => ({ id: (await matrixDashboard(fx, fx.teamA)).id }) }],
+  "dashboards.panelData": [{ label: "", input: () => ({ panel: { id: "matrix1", title: "Up", kind: "promql", query: "up" }, range: { preset: "1h" } }) }],
+  "dashboards.validateQuery": [{ label: "", input: () => ({ query: "sum(up)" }) }],
+  "dashboards.create": [
+    { label: "team A", input: (fx) => ({ title: "Matrix", ownerTeamId: fx.teamA.id, panels: [] }), scope: (fx) => ({ teamIds: [fx.teamA.id] }) },
+    { label: "team B", input: (fx) => ({ title: "Matrix", ownerTeamId: fx.teamB.id, panels: [] }), scope: (fx) => ({ teamIds: [fx.teamB.id] }) },
+  ],
+  "dashboards.update": [
+    { label: "team A", input: async (fx) => ({ id: (await matrixDashboard(fx, fx.teamA)).id, version: 1, title: "Renamed", panels: [] }), scope: (fx) => ({ teamIds: [fx.teamA.id] }) },
+    { label: "team B", input: async (fx) => ({ id: (await matrixDashboard(fx, fx.teamB)).id, version: 1, title: "Renamed", panels: [] }), scope: (fx) => ({ teamIds: [fx.teamB.id] }) },
+  ],
+  "dashboards.delete": [
+    { label: "team A", input: async (fx) => ({ id: (await matrixDashboard(fx, fx.teamA)).id }), scope: (fx) => ({ teamIds: [fx.teamA.id] }) },
+    { label: "team B", input: async (fx) => ({ id: (await matrixDashboard(fx, fx.teamB)).id }), scope: (fx) => ({ teamIds: [fx.teamB.id] }) },
+  ],
   // CI and cloud (docs/ci-cloud.md). The matrix service has no CI binding and the resources are demo rows: allowed
   // callers get past the permission check and are then refused for that (BAD_REQUEST / PRECONDITION_FAILED).
   "ci.runs": [{ label: "", input: async (fx) => ({ entityRef: await matrixEntity(fx) }) }],
@@ -107,6 +126,7 @@ const SAMPLES: Record<string, Sample[]> = {
   "deploys.options": [{ label: "", input: async (fx) => ({ entityRef: await matrixService(fx), environment: "prod" }), allowedError: "BAD_REQUEST" }],
   "deploys.list": [{ label: "", input: () => ({ status: "active", limit: 5 }) }],
   "deploys.pendingApprovals": [{ label: "", input: none }],
+  "deploys.watchBoard": [{ label: "(one snapshot)", input: () => ({ seconds: 0 }) }],
   "deploys.get": [{ label: "", input: async (fx) => ({ id: (await matrixDeploy(fx, "cancelled")).id }) }],
   "deploys.watch": [{ label: "(ended deploy)", input: async (fx) => ({ id: (await matrixDeploy(fx, "cancelled")).id }) }],
   "deploys.watchWorkload": [{ label: "", input: async (fx) => ({ entityRef: await matrixService(fx), environment: "prod" }), allowedError: "BAD_REQUEST" }],
@@ -185,6 +205,11 @@ async function matrixEntity(fx: Fx): Promise<string> {
   const name = "matrix-entity";
   await fx.db.entity.upsert({ where: { ref: `component:default/${name}` }, create: { kind: "Component", name, ref: `component:default/${name}` }, update: {} });
   return `component:${name}`;
+}
+
+/** A fresh saved dashboard of a team (written directly), for the dashboard procedures. */
+async function matrixDashboard(fx: Fx, team: Team) {
+  return fx.db.customDashboard.create({ data: { title: "Matrix board", ownerTeamId: team.id, panels: [] } });
 }
 
 /** A fresh upload location (not yet ingested), for the location mutations. */
