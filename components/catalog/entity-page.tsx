@@ -15,6 +15,7 @@ import { LifecycleBadge, ScoreBadge, levelTone } from "./score-badge";
 import { displayRef, entityHref, kindLabel, ownerLabel } from "./refs";
 import { InlineCode } from "./inline-code";
 import { HealthSection } from "@/components/metrics/health-section";
+import { DeploysSection } from "@/components/deploys/deploys-section";
 
 type Page = RouterOutputs["catalog"]["entity"];
 type Related = Page["relations"][number]["items"][number];
@@ -148,6 +149,9 @@ export function EntityPage({ entityRef }: { entityRef: string }) {
           </Card>
         </div>
       </div>
+
+      {/* What runs where, live from Kubernetes, and the Deploy button (issue 4). */}
+      {e.kind === "Component" ? <div className="mt-4"><DeploysSection entityRef={e.ref} /></div> : null}
 
       {/* Golden-signal charts (issue 5); the chart library is loaded lazily inside. */}
       {e.kind === "Component" ? <div className="mt-4"><HealthSection entityRef={e.ref} /></div> : null}

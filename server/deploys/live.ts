@@ -16,7 +16,7 @@ import {
 } from "@/server/providers/kubernetes";
 import { deploysRuntime, type Environment } from "./config";
 import { canaryName } from "./follower";
-import { deployDetail, deployListSelect } from "./queries";
+import { deployDetail, deployListSelect, pendingApprovals } from "./queries";
 import { environmentOrThrow } from "./request";
 import { CANARY_LABEL, CANARY_VALUE, DEPLOYMENT_ANNOTATION, deployContainer, loadService, targetOf, workloadSelectors, type Service } from "./services";
 import { ACTIVE_STATES } from "./state-machine";
@@ -195,5 +195,31 @@ export async function* watchWorkload(db: Db, input: { entityRef: string; environ
     signal?.removeEventListener("abort", abort);
     ctl.abort();
     for (const r of releases) r();
+  }
+}
+
+/**
+ * The /deploys board, live: deploys waiting for this person's approval and the active ones, re-read whenever a deploy
+ * changes anywhere. The stream ends after `seconds` (an idle tab does not hold a connection for ever); the page
+ * subscribes again.
+ */
+export async function* watchBoard(db: Db, principal: Principal, seconds: number, signal: AbortSignal | undefined) {
+  const ctl = new AbortController();
+  const stop = () => ctl.abort();
+  signal?.addEventListener("abort", stop, { once: true });
+  const timer = setTimeout(stop, seconds * 1000);
+  try {
+    const load = async () => ({
+      pending: await pendingApprovals(db, principal),
+      active: await db.deploy.findMany({ where: { state: { in: [...ACTIVE_STATES] } }, select: deployListSelect, orderBy: { createdAt: "desc" }, take: 50 }),
+    });
+    if (seconds === 0) {
+      yield await load();
+      return;
+    }
+    yield* liveQuery(db, DEPLOYS_TOPIC, ctl.signal, load, { pollMs: 15_000 });
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener("abort", stop);
   }
 }

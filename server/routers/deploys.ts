@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { requires, router } from "@/server/trpc";
 import { approveDeploy, cancelDeploy, deployTeams, idInput, rejectDeploy, rejectInput } from "@/server/deploys/approvals";
-import { watchDeploy, watchWorkload } from "@/server/deploys/live";
+import { watchBoard, watchDeploy, watchWorkload } from "@/server/deploys/live";
 import { deployDetail, environmentsOverview, listDeploys, listInput, pendingApprovals } from "@/server/deploys/queries";
 import { deployOptions, envInput, requestDeploy, requestInput } from "@/server/deploys/request";
 import { rollbackDeploy, rollbackInput } from "@/server/deploys/rollback";
@@ -21,6 +21,10 @@ export const deploysRouter = router({
   list: requires("deploys.read", listInput).query(({ ctx, input }) => listDeploys(ctx.db, ctx.principal, input)),
   /** Deploys waiting for approval that the caller may approve. */
   pendingApprovals: requires("deploys.read", z.void()).query(({ ctx }) => pendingApprovals(ctx.db, ctx.principal)),
+  /** The /deploys board live: approvals waiting for the caller and active deploys (ends after `seconds`; subscribe again). */
+  watchBoard: requires("deploys.read", z.object({ seconds: z.number().int().min(0).max(3600).default(900) })).subscription(({ ctx, input, signal }) =>
+    watchBoard(ctx.db, ctx.principal, input.seconds, signal),
+  ),
   get: requires("deploys.read", idInput).query(({ ctx, input }) => deployDetail(ctx.db, ctx.principal, input.id)),
   /** One deploy, live (timeline, approvals, canary analysis). */
   watch: requires("deploys.read", idInput).subscription(({ ctx, input, signal }) => watchDeploy(ctx.db, ctx.principal, input.id, signal)),
