@@ -18,44 +18,44 @@ process.env.OPSDECK_SECRET_KEY = "test-secret-key-0123456789abcdef-runbooks";
 const workRoot = mkdtempSync(path.join(tmpdir(), "opsdeck-rb-runs-"));
 process.env.OPSDECK_RUNBOOK_WORKDIR = workRoot;
 
-const t = useTestDatabase();
-let runner: Runner;
-let people: Awaited<ReturnType<typeof crew>>;
-let http: Server;
-let httpUrl = "";
-let hits = 0;
-
-beforeAll(async () => {
-  people = await crew(t.db);
-  runner = await startWorker(t.db, { connectionString: t.url, singleSession: false, concurrency: 4 });
-  http = createServer((req, res) => {
-    let body = "";
-    req.on("data", (c) => (body += c));
-    req.on("end", () => {
-      if (req.url?.startsWith("/count")) {
-        hits++;
-        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ hits }));
-        return;
-      }
-      const status = Number(new URL(req.url ?? "/", "http://x").searchParams.get("status") ?? 200);
-      res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify({ method: req.method, url: req.url, auth: req.headers.authorization ?? null, body }));
-    });
-  });
-  await new Promise<void>((r) => http.listen(0, "127.0.0.1", r));
-  httpUrl = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
-});
-
-afterAll(async () => {
-  await runner?.stop();
-  http?.close();
-  rmSync(workRoot, { recursive: true, force: true });
-});
-
-const owner = () => people.team.slug;
-const start = (p: typeof people.engineer, name: string, params: Record<string, unknown> = {}, confirm?: string) =>
-  callerFor(t.db, p).runbooks.start({ name, params: params as never, confirm });
-
 describe("runbook runs", () => {
+  const t = useTestDatabase();
+  let runner: Runner;
+  let people: Awaited<ReturnType<typeof crew>>;
+  let http: Server;
+  let httpUrl = "";
+  let hits = 0;
+
+  beforeAll(async () => {
+    people = await crew(t.db);
+    runner = await startWorker(t.db, { connectionString: t.url, singleSession: false, concurrency: 4 });
+    http = createServer((req, res) => {
+      let body = "";
+      req.on("data", (c) => (body += c));
+      req.on("end", () => {
+        if (req.url?.startsWith("/count")) {
+          hits++;
+          res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ hits }));
+          return;
+        }
+        const status = Number(new URL(req.url ?? "/", "http://x").searchParams.get("status") ?? 200);
+        res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify({ method: req.method, url: req.url, auth: req.headers.authorization ?? null, body }));
+      });
+    });
+    await new Promise<void>((r) => http.listen(0, "127.0.0.1", r));
+    httpUrl = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    await runner?.stop();
+    http?.close();
+    rmSync(workRoot, { recursive: true, force: true });
+  });
+
+  const owner = () => people.team.slug;
+  const start = (p: typeof people.engineer, name: string, params: Record<string, unknown> = {}, confirm?: string) =>
+    callerFor(t.db, p).runbooks.start({ name, params: params as never, confirm });
+
   it("success: steps in order, output streamed to the log, states, exit codes, durations, audit trail", async () => {
     const name = uniq("hello");
     await createRunbook(t.db, people.engineer, rbYaml(name, owner(), `  params:
