@@ -6,6 +6,7 @@ import { DemoMetricsProvider, incidentAt } from "@/server/providers/metrics/demo
 import { useTestDatabase } from "./helpers/db";
 import { sourcesOf } from "./helpers/metrics-sources";
 import { MetricsSources } from "@/server/metrics/source";
+import { worstStatus } from "@/server/metrics/status";
 
 describe("deriveStatus (thresholds in docs/metrics.md)", () => {
   it("classifies each signal and takes the worst", () => {
@@ -163,5 +164,36 @@ describe("metricsOverview over the database", () => {
     expect(broken.status).toBe("unknown");
     const down = o.rows.find((r) => r.name === "down")!;
     expect(down).toMatchObject({ errorRatio: 0.001, p95Seconds: null, status: "unknown", error: "execution: query timed out" });
+  });
+
+  it("services with SLOs are judged by them, in batched queries; values against objectives; last deploys plugged in", async () => {
+    const slo = { "opsdeck.dev/slo-availability": "99", "opsdeck.dev/slo-latency-p95-ms": "300" };
+    for (const name of ["a-svc", "b-svc", "c-svc"]) await component(name, "slo", { annotations: slo });
+    await component("plain", "slo");
+    await component("tight", "slo", { annotations: { "opsdeck.dev/slo-availability": "99.99" } });
+    await component("typo", "slo", { annotations: { "opsdeck.dev/slo-availability": "lots" } });
+    const demo = new DemoMetricsProvider();
+    const calls: string[] = [];
+    const provider: MetricsProvider = { kind: "demo", id: "demo-slo", instantQuery: (q, at) => (calls.push(q), demo.instantQuery(q, at)), rangeQuery: (q, r) => demo.rangeQuery(q, r), series: (m) => demo.series(m) };
+    const at = new Date(Date.UTC(2026, 10, 2, 12));
+    const o = await metricsOverview(t.db, sourcesOf(provider), { team: "slo" }, {
+      cache: new QueryCache(60_000),
+      time: at,
+      lastDeploys: async (refs, env) => new Map(refs.filter((r) => r.endsWith("/a-svc")).map((r) => [r, { id: "d1", version: "1.2.3", state: "succeeded", kind: "deploy", environment: env ?? "prod", at, by: "Bob" }])),
+    });
+    // current values: 2 batched queries; availability: 6 windows (5m … 28d), 4 services in one query each;
+    // latency: 6 windows, 3 services with le="0.3" — 14 queries for 6 services, whatever their number
+    expect(o.queries).toBe(14);
+    expect(new Set(calls).size).toBe(14);
+    expect(calls.some((q) => q.includes('[672h]') && q.includes('service=~"a-svc|b-svc|c-svc|tight"'))).toBe(true);
+    const row = (n: string) => o.rows.find((r) => r.name === n)!;
+    expect(row("a-svc")).toMatchObject({ statusFrom: "slo", errorObjective: expect.closeTo(0.01, 9), latencyObjective: { seconds: 0.3, percentile: 95 }, lastDeploy: { version: "1.2.3" } });
+    expect(row("a-svc").slos.map((s) => s.id)).toEqual(["availability", "latency-p95"]);
+    expect(row("a-svc").status).toBe(worstStatus(row("a-svc").slos.map((s) => s.status)));
+    expect(row("plain")).toMatchObject({ statusFrom: "thresholds", slos: [], errorObjective: null, lastDeploy: null });
+    // 99.99 % leaves 0.01 %: the demo's ~0.3 % errors exhaust it
+    expect(row("tight").slos[0]).toMatchObject({ status: "failing" });
+    expect(row("tight").slos[0]!.budgetRemaining).toBeLessThan(0);
+    expect(row("typo")).toMatchObject({ statusFrom: "thresholds", sloErrors: [expect.stringMatching(/slo-availability: availability must be a percentage/)] });
   });
 });
