@@ -121,7 +121,7 @@ describe("runbook schedules", () => {
     const { people, name, rb } = await scheduled();
     const v = await callerFor(t.db, people.engineer).runbooks.get({ name });
     expect(v.schedules).toEqual([expect.objectContaining({ id: "every_minute", cron: "* * * * *", enabled: true, next: expect.any(Date), params: { level: "full" } })]);
-    const yaml = v.version.yaml.replace(/  schedules:\n[\s\S]*?  steps:/, '  schedules:\n    - id: hourly\n      cron: "0 * * * *"\n      params: { level: quick }\n  steps:');
+    const yaml = v.version.yaml.replace(/ {2}schedules:\n[\s\S]*? {2}steps:/, '  schedules:\n    - id: hourly\n      cron: "0 * * * *"\n      params: { level: quick }\n  steps:');
     await callerFor(t.db, people.engineer).runbooks.update({ name, yaml, baseVersion: 1, message: "hourly instead" });
     const rows = await t.db.runbookSchedule.findMany({ where: { runbookId: rb.id } });
     expect(rows.map((r) => [r.scheduleId, r.cron])).toEqual([["hourly", "0 * * * *"]]);
