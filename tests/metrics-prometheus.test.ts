@@ -10,6 +10,7 @@ import { useTestDatabase } from "./helpers/db";
 import { sourcesOf } from "./helpers/metrics-sources";
 import { MetricsSources, sourcesFromEnv } from "@/server/metrics/source";
 import { entitySlo } from "@/server/metrics/slo-queries";
+import { validatePromql } from "@/server/metrics/dashboards";
 import { parseEnv } from "@/server/env";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import { freePort, startPrometheus, type TestPrometheus } from "./helpers/prometheus";
@@ -104,6 +105,17 @@ describe("Prometheus provider (real Prometheus)", () => {
     const execution = await provider.instantQuery('label_replace(up, "x", "$1", "job", "(")').catch((e: unknown) => e);
     expect((execution as MetricsQueryError).kind).toBe("execution");
     expect((execution as MetricsQueryError).message).toMatch(/^execution: invalid regular expression/);
+  });
+
+  it("validates PromQL without evaluating it (format_query): Prometheus' parser message for a bad query", async () => {
+    await expect(provider.validateQuery("sum(rate(http_requests_total[5m]))")).resolves.toBeUndefined();
+    const bad = (await provider.validateQuery("sum(rate(http_requests_total[5m])").catch((e: unknown) => e)) as MetricsQueryError;
+    expect(bad).toBeInstanceOf(MetricsQueryError);
+    expect(bad.kind).toBe("bad_data");
+    expect(bad.message).toMatch(/^bad_data: .*parse error/);
+    const sources = sourcesOf({ provider, scrapeIntervalSeconds: 1 });
+    expect(await validatePromql(sources, 'sum by (code) (rate(http_requests_total{service="itest"}[1m]))')).toBeNull();
+    expect(await validatePromql(sources, "rate(http_requests_total)")).toMatch(/^bad_data: .*range vector/);
   });
 
   it("names an unreachable data source and a non-Prometheus answer", async () => {
