@@ -3,8 +3,8 @@ import { Storage } from "@google-cloud/storage";
 import { errorText, type CloudProvider, type CloudResourceInfo, type Inventory, type ResourceFacts } from "./types";
 
 export type GcpProject = { projectId: string; keyFile?: string };
-/** Extra client options (tests pass an authClient and nothing else changes). */
-export type GcpOptions = { clientOptions?: Record<string, unknown> };
+/** Extra client options per library (tests pass each its own authClient; nothing else changes). */
+export type GcpOptions = { computeOptions?: Record<string, unknown>; storageOptions?: Record<string, unknown> };
 
 /** Compute Engine instance status → power. TERMINATED is Compute Engine's word for a stopped VM (disks still billed). */
 const gcePower = (s: string | null | undefined): ResourceFacts["power"] =>
@@ -58,11 +58,11 @@ export class GcpProvider implements CloudProvider {
 
   async inventory(): Promise<Inventory> {
     const p = this.project.projectId;
-    const base = { projectId: p, ...(this.project.keyFile ? { keyFilename: this.project.keyFile } : {}), ...this.opts.clientOptions };
+    const base = { projectId: p, ...(this.project.keyFile ? { keyFilename: this.project.keyFile } : {}) };
     const resources: CloudResourceInfo[] = [];
     const scopes: Inventory["scopes"] = [];
     try {
-      const compute = new InstancesClient(base);
+      const compute = new InstancesClient({ ...base, ...this.opts.computeOptions });
       const found: CloudResourceInfo[] = [];
       for await (const [, scoped] of compute.aggregatedListAsync({ project: p, returnPartialSuccess: true })) {
         for (const i of (scoped.instances ?? []) as GceInstance[]) found.push(mapGceInstance(p, i));
@@ -74,7 +74,7 @@ export class GcpProvider implements CloudProvider {
       scopes.push({ account: p, region: "compute", ok: false, message: errorText(err), count: 0 });
     }
     try {
-      const [buckets] = await new Storage(base).getBuckets({ autoPaginate: true });
+      const [buckets] = await new Storage({ ...base, ...this.opts.storageOptions }).getBuckets({ autoPaginate: true });
       const found = buckets.map((b) => mapGcsBucket(p, b.metadata as GcsBucket));
       resources.push(...found);
       scopes.push({ account: p, region: "storage", ok: true, message: "", count: found.length });
