@@ -60,7 +60,12 @@ describe("patches", () => {
     expect(after.spec.template.spec.containers).toEqual([expect.objectContaining({ name: "svc", image: "registry.opsdeck.demo/svc:1.0.0", env: expect.arrayContaining([{ name: "MODE", value: "x" }]) })]);
     expect(after.metadata.generation).toBe(before.metadata.generation + 1);
     expect(Number(after.metadata.resourceVersion)).toBeGreaterThan(Number(before.metadata.resourceVersion));
-    await waitFor("observedGeneration", async () => (await getDeploy()).status.observedGeneration === after.metadata.generation);
+    await waitFor("the rollout to finish", async () => {
+      const d = (await getDeploy()) as Dep & { status: { replicas?: number; updatedReplicas?: number; availableReplicas?: number } };
+      return d.status.observedGeneration === after.metadata.generation && d.status.updatedReplicas === 2 && d.status.availableReplicas === 2 && d.status.replicas === 2;
+    });
+    // ...and its old pods to be gone, so later tests see a settled namespace.
+    await waitFor("old pods gone", async () => ((await ctx.api("GET", "/api/v1/namespaces/team/pods?labelSelector=app%3Dsvc")).body.items as unknown[]).length === 2);
   });
 
   it("merge patch replaces lists and deletes keys with null; JSON patch applies operations in order", async () => {
@@ -176,12 +181,14 @@ describe("watch", () => {
       const scheduled = await w.next((e) => e.type === "MODIFIED" && e.object.metadata.name === name && !!(e.object.spec as { nodeName?: string }).nodeName);
       const running = await w.next((e) => e.type === "MODIFIED" && e.object.metadata.name === name && (e.object.status as { phase: string }).phase === "Running");
       // The kubelet moves the pod on its tick once podStartMs (±30 % jitter) has passed; the event follows at once.
+      // (Slack for a loaded CI machine; typical here: podStartMs + one tick.)
       const t = FAST_TIMING;
-      expect(running.at - scheduled.at).toBeGreaterThanOrEqual(t.podStartMs * 0.8 - t.tickMs);
-      expect(running.at - scheduled.at).toBeLessThanOrEqual(t.podStartMs * 1.3 + 4 * t.tickMs + 150);
+      expect(running.at - scheduled.at).toBeLessThanOrEqual(t.podStartMs * 1.3 + 2 * t.tickMs + 500);
+      // A change made through the API reaches the watcher together with the API's answer.
       await ctx.api("DELETE", `/api/v1/namespaces/team/pods/${name}`);
+      const answered = Date.now();
       const terminating = await w.next((e) => e.type === "MODIFIED" && e.object.metadata.name === name && !!e.object.metadata.deletionTimestamp);
-      expect(terminating).toBeTruthy();
+      expect(terminating.at - answered).toBeLessThan(250);
       await w.next((e) => e.type === "DELETED" && e.object.metadata.name === name);
       const rvs = w.events.map((e) => Number(e.object.metadata.resourceVersion));
       expect([...rvs].sort((a, b) => a - b)).toEqual(rvs); // monotonic
