@@ -1,13 +1,11 @@
 import type { Cluster } from "./cluster";
-import { ApiError, badRequest, conflict, invalid, methodNotAllowed, notFound, qualified, successStatus } from "./errors";
+import { ApiError, badRequest, conflict, invalid, methodNotAllowed, notFound, qualified, successStatus, type StatusCause } from "./errors";
 import { applyPatch, type PatchType } from "./patch";
 import type { ApiResource } from "./resources";
-import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector, selectorString, type FieldRequirement, type Requirement } from "./selectors";
+import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector, selectorMatches, selectorString, type FieldRequirement, type Requirement } from "./selectors";
 import { timestamp } from "./store";
 import type { CoreEvent, Deployment, KObject, Namespace, Pod, ReplicaSet } from "./types";
 import { defaultDeployment, defaultPodSpec, defaultPodTemplate, randomSuffix, validateContainers, validateDeployment, validateName } from "./workloads";
-import { selectorMatches } from "./selectors";
-import type { StatusCause } from "./errors";
 
 // The REST verbs on stored objects, with the API server's semantics: defaulting and validation before a write,
 // optimistic concurrency on resourceVersion, status ignored on the main resource (and only status written through

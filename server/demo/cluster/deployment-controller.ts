@@ -10,6 +10,7 @@ import {
   REVISION,
   REVISION_HISTORY,
   controllerRef,
+  groupByController,
   ownedBy,
   resolveSurge,
   revisionOf,
@@ -36,14 +37,7 @@ export class DeploymentController {
 
   syncAll(now: number) {
     // Stored objects are read without copying: the controller only copies what it writes.
-    const rsByOwner = new Map<string, ReplicaSet[]>();
-    for (const rs of this.store.peek<ReplicaSet>("replicasets")) {
-      const ref = rs.metadata.ownerReferences?.find((r) => r.controller && r.kind === "Deployment");
-      if (!ref) continue;
-      const list = rsByOwner.get(ref.uid);
-      if (list) list.push(rs);
-      else rsByOwner.set(ref.uid, [rs]);
-    }
+    const rsByOwner = groupByController(this.store.peek<ReplicaSet>("replicasets"), "Deployment");
     for (const d of [...this.store.peek<Deployment>("deployments")]) {
       if (d.metadata.deletionTimestamp) continue;
       this.sync(d, rsByOwner.get(d.metadata.uid) ?? [], now);

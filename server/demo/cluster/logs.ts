@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { badRequest } from "./errors";
 import type { Store } from "./store";
 import type { Pod } from "./types";
-import { imageTag, isCrashImage } from "./workloads";
+import { fnv32a, imageTag, isCrashImage } from "./workloads";
 
 // GET /api/v1/namespaces/<ns>/pods/<name>/log: plausible application output, generated from the pod's start time so
 // the same request gives the same lines (request logs every few seconds, a crash report for crash-looping images).
@@ -23,11 +23,7 @@ function rng(seed: number) {
   };
 }
 
-function hash(s: string): number {
-  let h = 2166136261;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
-  return h >>> 0;
-}
+const hash = fnv32a;
 
 const ROUTES = ["GET /healthz 200", "GET /readyz 200", "GET /v1/items 200", "POST /v1/items 201", "GET /v1/items/{id} 200", "GET /v1/items/{id} 404", "PUT /v1/items/{id} 200", "GET /metrics 200"];
 

@@ -3,7 +3,7 @@ import { podAvailable, podReady } from "./kubelet";
 import type { Store } from "./store";
 import { timestamp } from "./store";
 import type { Pod, ReplicaSet } from "./types";
-import { controllerRef, randomSuffix } from "./workloads";
+import { controllerRef, groupByController, randomSuffix } from "./workloads";
 
 // The ReplicaSet controller: keeps as many live pods as spec.replicas (creating from the template, deleting the least
 // useful first, like the real controller's ranking) and reports replicas / ready / available in status.
@@ -19,14 +19,7 @@ export class ReplicaSetController {
 
   syncAll(now: number) {
     // Stored objects are read without copying: only what is written gets copied.
-    const podsByOwner = new Map<string, Pod[]>();
-    for (const p of this.store.peek<Pod>("pods")) {
-      const ref = p.metadata.ownerReferences?.find((r) => r.controller && r.kind === "ReplicaSet");
-      if (!ref) continue;
-      const list = podsByOwner.get(ref.uid);
-      if (list) list.push(p);
-      else podsByOwner.set(ref.uid, [p]);
-    }
+    const podsByOwner = groupByController(this.store.peek<Pod>("pods"), "ReplicaSet");
     for (const rs of [...this.store.peek<ReplicaSet>("replicasets")]) {
       if (rs.metadata.deletionTimestamp) continue;
       this.sync(rs, podsByOwner.get(rs.metadata.uid) ?? [], now);
@@ -40,7 +33,7 @@ export class ReplicaSetController {
     const at = new Date(now);
     if (diff < 0) {
       for (let i = 0; i < Math.min(-diff, 500); i++) {
-        const pod = this.store.create<Pod>("pods", this.podFor(rs, at), at);
+        const pod = this.store.create<Pod>("pods", podFromTemplate(rs, at), at);
         live = [...live, pod];
         this.events.record(rs, "Normal", "SuccessfulCreate", `Created pod: ${pod.metadata.name}`, SOURCE, undefined, at);
       }
@@ -65,27 +58,28 @@ export class ReplicaSetController {
     const status = Object.fromEntries(Object.entries(counts).filter(([k, v]) => k === "replicas" || v !== 0)) as ReplicaSet["status"];
     if (JSON.stringify(status) !== JSON.stringify(rs.status)) this.store.update("replicasets", { ...rs, status });
   }
+}
 
-  private podFor(rs: ReplicaSet, at: Date): Pod {
-    const tpl = structuredClone(rs.spec.template);
-    return {
-      apiVersion: "v1",
-      kind: "Pod",
-      metadata: {
-        name: `${rs.metadata.name}-${randomSuffix()}`,
-        generateName: `${rs.metadata.name}-`,
-        namespace: rs.metadata.namespace,
-        uid: "",
-        resourceVersion: "",
-        creationTimestamp: timestamp(at),
-        labels: { ...(tpl.metadata?.labels ?? {}) },
-        ...(tpl.metadata?.annotations ? { annotations: { ...tpl.metadata.annotations } } : {}),
-        ownerReferences: [controllerRef(rs)],
-      },
-      spec: { ...tpl.spec, serviceAccountName: (tpl.spec.serviceAccountName as string | undefined) ?? "default" },
-      status: { phase: "Pending", qosClass: "BestEffort" },
-    };
-  }
+/** A new pod of a ReplicaSet: named `<rs>-<5 chars>`, labelled and annotated from the template, owned by the ReplicaSet. */
+export function podFromTemplate(rs: ReplicaSet, at: Date): Pod {
+  const tpl = structuredClone(rs.spec.template);
+  return {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: {
+      name: `${rs.metadata.name}-${randomSuffix()}`,
+      generateName: `${rs.metadata.name}-`,
+      namespace: rs.metadata.namespace,
+      uid: "",
+      resourceVersion: "",
+      creationTimestamp: timestamp(at),
+      labels: { ...(tpl.metadata?.labels ?? {}) },
+      ...(tpl.metadata?.annotations ? { annotations: { ...tpl.metadata.annotations } } : {}),
+      ownerReferences: [controllerRef(rs)],
+    },
+    spec: { ...tpl.spec, serviceAccountName: (tpl.spec.serviceAccountName as string | undefined) ?? "default" },
+    status: { phase: "Pending", qosClass: "BestEffort" },
+  };
 }
 
 /** Which pods a scale-down removes first: unscheduled, pending, not ready, most restarts, newest. */

@@ -5,7 +5,8 @@ import type { Cluster } from "./cluster";
 import { conditions, NODES } from "./kubelet";
 import { timestamp } from "./store";
 import type { ContainerStatus, Deployment, Namespace, Pod, ReplicaSet } from "./types";
-import { controllerRef, defaultDeployment, DESIRED_REPLICAS, MAX_REPLICAS, POD_TEMPLATE_HASH, randomSuffix, resolveSurge, REVISION, templateHash, validateDeployment, validateName } from "./workloads";
+import { podFromTemplate } from "./replicaset-controller";
+import { controllerRef, defaultDeployment, DESIRED_REPLICAS, fnv32a, MAX_REPLICAS, POD_TEMPLATE_HASH, resolveSurge, REVISION, templateHash, validateDeployment, validateName } from "./workloads";
 
 // Initial state: namespaces with Deployments already rolled out (pods running and ready), each with a few older
 // revisions as scaled-down ReplicaSets so `rollout history` / `rollout undo` have something to show. The "demo" seed
@@ -22,11 +23,7 @@ const KUBERNETES_ID = "backstage.io/kubernetes-id";
 const MINUTE = 60_000;
 const DAY = 86_400_000;
 
-function hash(s: string): number {
-  let h = 2166136261;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
-  return h >>> 0;
-}
+const hash = fnv32a;
 
 /** Components of the demo catalog that map to a Kubernetes workload: [workload name, part-of system]. */
 export function demoCatalogWorkloads(dir = DEMO_CATALOG_DIR): { name: string; system?: string }[] {
@@ -173,13 +170,14 @@ function seedDeployment(cluster: Cluster, namespace: string, s: SeedDeployment, 
   });
 }
 
+/** A pod of the current revision that has been running and ready since `startMs`. */
 function seedPod(cluster: Cluster, rs: ReplicaSet, startMs: number, index: number) {
   const node = NODES[(index + hashIndex(rs.metadata.name)) % NODES.length]!;
   const started = new Date(startMs + 3000);
   const ready = new Date(startMs + 6000);
   const ip = `10.244.${NODES.indexOf(node)}.${10 + (hashIndex(`${rs.metadata.name}/${index}`) % 240)}`;
-  const tpl = structuredClone(rs.spec.template);
-  const statuses: ContainerStatus[] = tpl.spec.containers.map((c, i) => ({
+  const pod = podFromTemplate(rs, new Date(startMs));
+  const statuses: ContainerStatus[] = pod.spec.containers.map((c, i) => ({
     name: c.name,
     state: { running: { startedAt: timestamp(started) } },
     lastState: {},
@@ -190,30 +188,16 @@ function seedPod(cluster: Cluster, rs: ReplicaSet, startMs: number, index: numbe
     containerID: `containerd://${String(hashIndex(`${rs.metadata.name}/${index}/${i}`)).padStart(64, "a")}`,
     started: true,
   }));
-  const pod: Pod = {
-    apiVersion: "v1",
-    kind: "Pod",
-    metadata: {
-      name: `${rs.metadata.name}-${randomSuffix()}`,
-      generateName: `${rs.metadata.name}-`,
-      namespace: rs.metadata.namespace,
-      uid: "",
-      resourceVersion: "",
-      creationTimestamp: timestamp(new Date(startMs)),
-      labels: { ...(tpl.metadata?.labels ?? {}) },
-      ownerReferences: [controllerRef(rs)],
-    },
-    spec: { ...tpl.spec, nodeName: node.name, serviceAccountName: "default" },
-    status: {
-      phase: "Running",
-      hostIP: node.ip,
-      podIP: ip,
-      podIPs: [{ ip }],
-      startTime: timestamp(new Date(startMs)),
-      qosClass: "BestEffort",
-      conditions: conditions(ready, { scheduled: true, initialized: true, ready: true, containerNames: tpl.spec.containers.map((c) => c.name) }),
-      containerStatuses: statuses,
-    },
+  pod.spec.nodeName = node.name;
+  pod.status = {
+    phase: "Running",
+    hostIP: node.ip,
+    podIP: ip,
+    podIPs: [{ ip }],
+    startTime: timestamp(new Date(startMs)),
+    qosClass: "BestEffort",
+    conditions: conditions(ready, { scheduled: true, initialized: true, ready: true, containerNames: pod.spec.containers.map((c) => c.name) }),
+    containerStatuses: statuses,
   };
   const saved = cluster.store.create("pods", pod);
   cluster.kubelets.adoptRunning(saved, startMs);

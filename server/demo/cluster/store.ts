@@ -12,7 +12,9 @@ export type StoreEvent = { type: WatchEventType; resource: string; rv: number; o
 /** Where each storage resource lives in the API (for error messages). */
 export type StorageInfo = { plural: string; group: string };
 
-const HISTORY_LIMIT = 20_000;
+// Enough for watchers to resume after a reconnect; older resourceVersions get 410 Expired and clients relist (as after
+// an etcd compaction).
+const HISTORY_LIMIT = 5_000;
 
 export class Store {
   private rv: number;

@@ -45,45 +45,50 @@ export function humanDuration(ms: number): string {
 
 const age = (ts: string | undefined, now: number) => (ts ? humanDuration(now - Date.parse(ts)) : "<unknown>");
 
-function containersAndImages(cs: { name: string; image: string }[]): [string, string] {
-  return [cs.map((c) => c.name).join(","), cs.map((c) => c.image).join(",")];
+/** Deployments and ReplicaSets share their -o wide columns: the template's containers, images, and the selector. */
+function workloadPrinter(columns: Column[], selectorDescription: string, cells: (o: Deployment | ReplicaSet) => Cell[]): Printer {
+  return {
+    columns: [
+      NAME,
+      ...columns,
+      AGE,
+      col("Containers", "string", "Names of each container in the template.", 1),
+      col("Images", "string", "Images referenced by each container in the template.", 1),
+      col("Selector", "string", selectorDescription, 1),
+    ],
+    row(o, now) {
+      const w = o as Deployment | ReplicaSet;
+      const cs = w.spec.template.spec.containers;
+      return [w.metadata.name, ...cells(w), age(w.metadata.creationTimestamp, now), cs.map((c) => c.name).join(","), cs.map((c) => c.image).join(","), selectorString(w.spec.selector)];
+    },
+  };
 }
 
-const deployments: Printer = {
-  columns: [
-    NAME,
+const deployments = workloadPrinter(
+  [
     col("Ready", "string", "Number of the pod with ready state"),
     col("Up-to-date", "integer", "Total number of non-terminated pods targeted by this deployment that have the desired template spec."),
     col("Available", "integer", "Total number of available pods (ready for at least minReadySeconds) targeted by this deployment."),
-    AGE,
-    col("Containers", "string", "Names of each container in the template.", 1),
-    col("Images", "string", "Images referenced by each container in the template.", 1),
-    col("Selector", "string", "Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment.", 1),
   ],
-  row(o, now) {
+  "Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment.",
+  (o) => {
     const d = o as Deployment;
-    const [names, images] = containersAndImages(d.spec.template.spec.containers);
-    return [d.metadata.name, `${d.status?.readyReplicas ?? 0}/${d.spec.replicas}`, d.status?.updatedReplicas ?? 0, d.status?.availableReplicas ?? 0, age(d.metadata.creationTimestamp, now), names, images, selectorString(d.spec.selector)];
+    return [`${d.status?.readyReplicas ?? 0}/${d.spec.replicas}`, d.status?.updatedReplicas ?? 0, d.status?.availableReplicas ?? 0];
   },
-};
+);
 
-const replicasets: Printer = {
-  columns: [
-    NAME,
+const replicasets = workloadPrinter(
+  [
     col("Desired", "integer", "Replicas is the number of desired replicas."),
     col("Current", "integer", "Replicas is the most recently oberved number of replicas."),
     col("Ready", "integer", "The number of ready replicas for this replica set."),
-    AGE,
-    col("Containers", "string", "Names of each container in the template.", 1),
-    col("Images", "string", "Images referenced by each container in the template.", 1),
-    col("Selector", "string", "Selector is a label query over pods that should match the replica count.", 1),
   ],
-  row(o, now) {
+  "Selector is a label query over pods that should match the replica count.",
+  (o) => {
     const rs = o as ReplicaSet;
-    const [names, images] = containersAndImages(rs.spec.template.spec.containers);
-    return [rs.metadata.name, rs.spec.replicas, rs.status?.replicas ?? 0, rs.status?.readyReplicas ?? 0, age(rs.metadata.creationTimestamp, now), names, images, selectorString(rs.spec.selector)];
+    return [rs.spec.replicas, rs.status?.replicas ?? 0, rs.status?.readyReplicas ?? 0];
   },
-};
+);
 
 /** The STATUS column kubectl shows for a pod (printPod in the API server's printers). */
 export function podDisplayStatus(p: Pod): { status: string; ready: number; total: number; restarts: number } {

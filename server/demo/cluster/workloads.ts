@@ -172,7 +172,8 @@ export function randomSuffix(n = 5): string {
   return out;
 }
 
-function fnv32a(s: string): number {
+/** FNV-1a, 32 bit: the hash behind pod-template-hash, also used for stable pseudo-random demo values. */
+export function fnv32a(s: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) {
     h ^= s.charCodeAt(i);
@@ -228,6 +229,19 @@ export function templateHash(t: PodTemplate, collisionCount = 0): string {
 export function revisionOf(o: KObject): number {
   const n = Number(o.metadata.annotations?.[REVISION] ?? "0");
   return Number.isFinite(n) ? n : 0;
+}
+
+/** Objects grouped by the uid of their controller of `kind` (read-only views of stored objects). */
+export function groupByController<T extends KObject>(objects: Iterable<T>, kind: string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const o of objects) {
+    const ref = o.metadata.ownerReferences?.find((r) => r.controller && r.kind === kind);
+    if (!ref) continue;
+    const list = out.get(ref.uid);
+    if (list) list.push(o);
+    else out.set(ref.uid, [o]);
+  }
+  return out;
 }
 
 export function ownedBy(o: KObject, owner: KObject): boolean {
