@@ -6,6 +6,7 @@ import type { Principal } from "@/server/auth/roles";
 import { useTestDatabase } from "./helpers/db";
 import { auditSince, callerFor, lastSeq, makeTeam, makeUser, outcomeOf, uniq } from "./helpers/fixtures";
 import { invoke, listProcedures, type ProcedureInfo } from "./helpers/procedures";
+import { saveVersion } from "@/server/runbooks/store";
 
 /**
  * Every procedure × every kind of person, called through createCaller (the real middleware chain), checked against
@@ -148,7 +149,60 @@ const SAMPLES: Record<string, Sample[]> = {
   "deploys.scale": [
     { label: "team A service", input: async (fx) => ({ entityRef: await matrixService(fx), environment: "prod", replicas: 2 }), scope: (fx) => ({ teamIds: [fx.teamA.id] }), allowedError: "BAD_REQUEST" },
   ],
+  // Runbooks (docs/runbooks.md): team A's runbooks use the default rules (team A engineers run; approvals by engineers)
+  // so the runbook's own rules agree with the table for every principal here.
+  "runbooks.list": [{ label: "", input: () => ({ q: "matrix", limit: 5 }) }],
+  "runbooks.get": [{ label: "", input: async (fx) => ({ name: await matrixRunbook(fx) }) }],
+  "runbooks.versions": [{ label: "", input: async (fx) => ({ name: await matrixRunbook(fx) }) }],
+  "runbooks.version": [{ label: "", input: async (fx) => ({ name: await matrixRunbook(fx), version: 1 }) }],
+  "runbooks.diff": [{ label: "", input: async (fx) => ({ name: await matrixRunbook(fx), from: 1, to: 1 }) }],
+  "runbooks.validate": [{ label: "", input: (fx) => ({ yaml: matrixRunbookYaml(uniq("valid"), fx.teamA.slug) }) }],
+  "runbooks.forEntity": [{ label: "", input: () => ({ ref: "component:default/matrix-service" }) }],
+  "runbooks.create": [{ label: "team A", input: (fx) => ({ yaml: matrixRunbookYaml(uniq("created"), fx.teamA.slug) }), scope: (fx) => ({ teamIds: [fx.teamA.id] }) }],
+  "runbooks.update": [
+    {
+      label: "team A",
+      input: async (fx) => {
+        const name = await matrixRunbook(fx, uniq("upd"));
+        return { name, yaml: matrixRunbookYaml(name, fx.teamA.slug).replace("echo matrix", "echo changed"), baseVersion: 1 };
+      },
+      scope: (fx) => ({ teamIds: [fx.teamA.id] }),
+    },
+  ],
+  "runbooks.archive": [{ label: "team A", input: async (fx) => ({ name: await matrixRunbook(fx, uniq("arch")) }), scope: (fx) => ({ teamIds: [fx.teamA.id] }) }],
+  "runbooks.reload": [{ label: "", input: none }],
+  "runbooks.start": [{ label: "team A", input: async (fx) => ({ name: await matrixRunbook(fx), params: {} }), scope: (fx) => ({ teamIds: [fx.teamA.id] }) }],
+  "runbooks.cancel": [{ label: "team A run", input: async (fx) => ({ id: await matrixRun(fx, "queued") }), scope: (fx) => ({ teamIds: [fx.teamA.id] }) }],
+  "runbooks.decide": [{ label: "team A run", input: async (fx) => ({ id: await matrixRun(fx, "awaiting_approval"), decision: "approved" }), scope: (fx) => ({ teamIds: [fx.teamA.id] }) }],
+  "runbooks.runs": [{ label: "", input: () => ({ state: ["failed"], limit: 5 }) }],
+  "runbooks.run": [{ label: "", input: async (fx) => ({ id: await matrixRun(fx, "missed") }) }],
+  "runbooks.log": [{ label: "", input: async (fx) => ({ id: await matrixRun(fx, "missed") }) }],
+  "runbooks.watch": [{ label: "", input: async (fx) => ({ id: await matrixRun(fx, "missed") }) }],
 };
+
+function matrixRunbookYaml(name: string, owner: string) {
+  return `apiVersion: opsdeck.dev/v1\nkind: Runbook\nmetadata:\n  name: ${name}\n  owner: ${owner}\nspec:\n  concurrency: 0\n  permissions:\n    approval: { role: engineer }\n  steps:\n    - type: shell\n      run: echo matrix\n`;
+}
+
+/** A UI runbook of team A (created once per name, directly through the store as the API would). */
+async function matrixRunbook(fx: Fx, name = "matrix-runbook"): Promise<string> {
+  if (await fx.db.runbook.findUnique({ where: { name }, select: { id: true } })) return name;
+  await fx.db.$transaction((tx) => saveVersion(tx, { yaml: matrixRunbookYaml(name, fx.teamA.slug), source: "ui", createdBy: "matrix" }));
+  return name;
+}
+
+/** A run of team A's runbook in `state`, started by a fresh user (nobody in the matrix is its requester). */
+async function matrixRun(fx: Fx, state: "queued" | "awaiting_approval" | "missed"): Promise<string> {
+  const rb = await fx.db.runbook.findUniqueOrThrow({ where: { name: await matrixRunbook(fx) } });
+  const requester = (await makeUser(fx.db)).user;
+  const run = await fx.db.runbookRun.create({
+    data: {
+      runbookId: rb.id, version: 1, state, requestedById: requester.id, requestedBy: requester.email, ownerTeamId: fx.teamA.id, timeoutMs: 60_000,
+      ...(state === "awaiting_approval" ? { approvalsNeeded: 1, approval: { gate: -1, approvers: 1, role: "engineer", teams: [fx.teamA.slug] } } : {}),
+    },
+  });
+  return run.id;
+}
 
 /** A Component owned by team A (deploys' team-scoped permissions). */
 async function matrixService(fx: Fx): Promise<string> {

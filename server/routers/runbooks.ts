@@ -96,7 +96,7 @@ export const runbooksRouter = router({
       return r;
     }),
   decide: requires("runbooks.approve", z.object({ id: runId, decision: z.enum(["approved", "rejected"]), comment: z.string().trim().max(1000).default("") }), (input, ctx) =>
-    approveScopeByRun(ctx.db, input.id),
+    approveScopeByRun(ctx.db, ctx.principal, input.id),
   )
     .meta({ audit: "runbook.run.approve" })
     .mutation(async ({ ctx, input }) => {

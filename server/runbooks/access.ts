@@ -42,6 +42,7 @@ export function runApprovalRule(def: RunbookDefinition, owner: string): Approval
   return { approvers: a.approvers, role: a.role, teams: a.teams ?? [owner] };
 }
 
+/** Global admins, or the rule's role in one of its teams ("*" = any team). */
 export function mayApprove(p: Principal, rule: ApprovalRule): boolean {
-  return p.isGlobalAdmin || p.teams.some((t) => rule.teams.includes(t.slug) && atLeast(t.role, rule.role));
+  return p.isGlobalAdmin || p.teams.some((t) => (rule.teams.includes("*") || rule.teams.includes(t.slug)) && atLeast(t.role, rule.role));
 }

@@ -126,8 +126,8 @@ export const approvalStep = z
     type: z.literal("approval"),
     approvers: z.number().int().min(1).max(10).default(1),
     role: role.default("oncall"),
-    /** Teams whose members may approve (default: the runbook's owner team). Global admins always may. */
-    teams: z.array(z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "a team slug")).optional(),
+    /** Teams whose members may approve (default: the runbook's owner team; "*" = any team). Global admins always may. */
+    teams: z.array(z.string().regex(/^(\*|[a-z0-9][a-z0-9-]*)$/, 'a team slug or "*"')).optional(),
     message: z.string().max(2000).optional(),
   })
   .strict();
@@ -189,7 +189,7 @@ export const definitionSchema = z
               .object({
                 approvers: z.number().int().min(1).max(10).default(1),
                 role: role.default("oncall"),
-                teams: z.array(z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "a team slug")).optional(),
+                teams: z.array(z.string().regex(/^(\*|[a-z0-9][a-z0-9-]*)$/, 'a team slug or "*"')).optional(),
               })
               .strict()
               .default({ approvers: 1, role: "oncall" }),

@@ -106,7 +106,7 @@ function checkTeams(def: RunbookDefinition, teams: ReadonlySet<string>, report: 
     [["spec", "permissions", "approval", "teams"], perms.approval.teams],
     ...def.spec.steps.map((s, i): [P, string[] | undefined] => [["spec", "steps", i, "teams"], s.type === "approval" ? s.teams : undefined]),
   ];
-  for (const [p, list] of teamLists) list?.forEach((t, i) => !teams.has(t) && report([...p, i], `no team ${JSON.stringify(t)} exists`));
+  for (const [p, list] of teamLists) list?.forEach((t, i) => t !== "*" && !teams.has(t) && report([...p, i], `no team ${JSON.stringify(t)} exists`));
 }
 
 function readName(raw: unknown): string | null {

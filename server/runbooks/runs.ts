@@ -209,7 +209,7 @@ export function approvalRefusal(p: Principal, run: { state: string; requestedByI
   const gate = openGate(run.approval);
   if (run.state !== "awaiting_approval" || !gate) return "This run is not waiting for an approval";
   if (run.requestedById === p.id) return "You started this run: someone else has to approve it";
-  if (!mayApprove(p, gate)) return `Approvals need the ${gate.role} role in ${gate.teams.join(" or ")}`;
+  if (!mayApprove(p, gate)) return `Approvals need the ${gate.role} role in ${gate.teams.includes("*") ? "any team" : gate.teams.join(" or ")}`;
   return null;
 }
 

@@ -40,11 +40,13 @@ export async function runScopeByRun(db: Db, p: Principal | null, runId: string):
   return runScopeOf(db, p, await loadDefinition(db, run.runbookId, run.version), run.runbook.ownerSlug, run.ownerTeamId);
 }
 
-export async function approveScopeByRun(db: Db, runId: string): Promise<Scope> {
+export async function approveScopeByRun(db: Db, p: Principal | null, runId: string): Promise<Scope> {
   const run = await db.runbookRun.findUnique({ where: { id: runId }, select: { approval: true, ownerTeamId: true } });
   if (!run) return { teamIds: [] };
   const gate = openGate(run.approval);
-  return { teamIds: gate ? await idsOf(db, gate.teams) : run.ownerTeamId ? [run.ownerTeamId] : [] };
+  if (!gate) return { teamIds: run.ownerTeamId ? [run.ownerTeamId] : [] };
+  const any = gate.teams.includes("*") ? (p?.teams.map((t) => t.teamId) ?? []) : [];
+  return { teamIds: [...new Set([...any, ...(await idsOf(db, gate.teams.filter((t) => t !== "*")))])] };
 }
 
 export async function editScopeByName(db: Db, name: string): Promise<Scope> {
