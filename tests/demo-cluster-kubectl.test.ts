@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { parseTable, startFastCluster, waitFor } from "./helpers/demo-cluster";
 
 // Debian's kubectl (1.20) against the demo cluster with fast timing: the commands people use on a real cluster
@@ -163,9 +163,11 @@ describe("kubectl describe / logs / delete", () => {
 
 describe("kubectl apply and the demo seed", () => {
   it("apply -f creates and then configures a Deployment (openapi/v2 answered, validation skipped)", async () => {
-    const { writeFileSync, mkdtempSync } = await import("node:fs");
+    const { writeFileSync, mkdtempSync, rmSync } = await import("node:fs");
     const { tmpdir } = await import("node:os");
-    const file = `${mkdtempSync(`${tmpdir()}/opsdeck-apply-`)}/d.json`;
+    const dir = mkdtempSync(`${tmpdir()}/opsdeck-apply-`);
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const file = `${dir}/d.json`;
     const manifest = (replicas: number) => ({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "applied", namespace: "ops" }, spec: { replicas, selector: { matchLabels: { app: "applied" } }, template: { metadata: { labels: { app: "applied" } }, spec: { containers: [{ name: "applied", image: `${IMG}/applied:1.0.0` }] } } } });
     writeFileSync(file, JSON.stringify(manifest(1)));
     expect(await k("apply", "-f", file)).toContain("deployment.apps/applied created");
@@ -176,7 +178,6 @@ describe("kubectl apply and the demo seed", () => {
   });
 
   it("the demo seed has revision history to undo to", async () => {
-    const { startDemoCluster } = await import("@/server/demo/cluster");
     const demo = await startFastCluster({ seed: "demo" });
     try {
       const out = await demo.kubectl("rollout", "history", "deploy/payments-api", "-n", "prod");
@@ -189,7 +190,6 @@ describe("kubectl apply and the demo seed", () => {
       await demo.kubectl("rollout", "status", "deploy/payments-api", "-n", "prod", "--timeout=30s");
       const after = parseTable(await demo.kubectl("get", "deploy", "payments-api", "-n", "prod", "-o", "wide"))[0]!;
       expect(after.IMAGES).not.toBe(before.IMAGES);
-      expect(typeof startDemoCluster).toBe("function");
       const ns = parseTable(await demo.kubectl("get", "ns")).map((r) => r.NAME);
       expect(ns).toEqual(expect.arrayContaining(["default", "dev", "staging", "prod"]));
     } finally {

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -44,6 +44,11 @@ export async function startFastCluster(opts: DemoClusterOptions = {}) {
   const api = async (method: string, p: string, body?: unknown, contentType = "application/json") => {
     const res = await fetch(`${cluster.url}${p}`, { method, headers: body === undefined ? {} : { "Content-Type": contentType }, body: body === undefined ? undefined : JSON.stringify(body) });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> & { metadata?: Record<string, unknown> } };
+  };
+  const close = cluster.close;
+  cluster.close = async () => {
+    await close();
+    rmSync(cacheDir, { recursive: true, force: true });
   };
   return { cluster, kubectl, api };
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -52,7 +52,8 @@ export async function startDemoCluster(opts: DemoClusterOptions = {}): Promise<D
   });
   const port = (server.address() as AddressInfo).port;
   url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
-  const kubeconfigPath = writeKubeconfig(opts.kubeconfigPath ?? path.join(mkdtempSync(path.join(tmpdir(), "opsdeck-demo-cluster-")), "kubeconfig"), url, token);
+  const tempDir = opts.kubeconfigPath ? null : mkdtempSync(path.join(tmpdir(), "opsdeck-demo-cluster-"));
+  const kubeconfigPath = writeKubeconfig(opts.kubeconfigPath ?? path.join(tempDir!, "kubeconfig"), url, token);
   cluster.start();
 
   let closing: Promise<void> | null = null;
@@ -65,7 +66,10 @@ export async function startDemoCluster(opts: DemoClusterOptions = {}): Promise<D
       closing ??= new Promise<void>((resolve) => {
         cluster.stop();
         for (const end of [...openWatches]) end();
-        server.close(() => resolve());
+        server.close(() => {
+          if (tempDir) rmSync(tempDir, { recursive: true, force: true }); // a kubeconfig we chose the place of
+          resolve();
+        });
         server.closeAllConnections();
       });
       return closing;
