@@ -16,7 +16,7 @@ import {
 } from "@/server/providers/ci";
 import { builtinStore } from "@/server/ci/builtin-store";
 import { executeBuiltinRun } from "@/server/ci/runner";
-import { useTestDatabase } from "./helpers/db";
+import { useTestDatabase as fileDatabase } from "./helpers/db";
 import { makeTeam } from "./helpers/fixtures";
 import {
   GITHUB_API,
@@ -44,7 +44,7 @@ import {
 
 const state: VendorState = newState();
 const server = setupServer(...githubHandlers(state), ...gitlabHandlers(state), ...jenkinsHandlers(state));
-const t = useTestDatabase();
+const t = fileDatabase();
 let workdir = "";
 
 beforeAll(async () => {

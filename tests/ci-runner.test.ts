@@ -11,12 +11,12 @@ const root = await mkdtemp(path.join(os.tmpdir(), "opsdeck-ci-runner-"));
 process.env.OPSDECK_CI_WORKDIR_ROOTS = path.join(root, "src");
 process.env.OPSDECK_DATA_DIR = path.join(root, "data");
 
-const { useTestDatabase } = await import("./helpers/db");
+const { useTestDatabase: fileDatabase } = await import("./helpers/db");
 const { auditSince, callerFor, lastSeq, makeTeam, makeUser, outcomeOf } = await import("./helpers/fixtures");
 const { executeBuiltinRun, settleAbandonedCiRuns, artefactDir } = await import("@/server/ci/runner");
 const { ciTasks } = await import("@/server/ci/jobs");
 
-const t = useTestDatabase();
+const t = fileDatabase();
 const dataDir = path.join(root, "data");
 let engineer: Awaited<ReturnType<typeof makeUser>>["principal"];
 let outsider: Awaited<ReturnType<typeof makeUser>>["principal"];

@@ -8,7 +8,7 @@ process.env.OPSDECK_GITLAB_WEBHOOK_TOKEN = "gitlab-hook-token-0123";
 process.env.OPSDECK_JENKINS_WEBHOOK_TOKEN = "jenkins-hook-token-4567";
 process.env.OPSDECK_WEBHOOK_MAX_AGE_SECONDS = "3600";
 
-const { useTestDatabase } = await import("./helpers/db");
+const { useTestDatabase: fileDatabase } = await import("./helpers/db");
 const { callerFor, makeTeam, makeUser } = await import("./helpers/fixtures");
 const { webhookRoute } = await import("@/server/ci/webhook-route");
 const { githubSignature } = await import("@/server/ci/webhooks");
@@ -20,7 +20,7 @@ const { fixture, githubHandlers, newState, GITHUB_API, GITHUB_TOKEN } = await im
  * Inbound webhooks through the real route handlers (signature/token checks, replay protection, audit), and polling
  * with backoff through the real GitHub client against RECORDED FIXTURES (msw) — no real GitHub/GitLab/Jenkins here.
  */
-const t = useTestDatabase();
+const t = fileDatabase();
 const state = newState();
 const server = setupServer(...githubHandlers(state));
 const REF = "component:default/payments-api";

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // One configured AWS account for the actions (EC2 itself is aws-sdk-client-mock: no real AWS here).
 process.env.OPSDECK_AWS_ACCOUNTS = JSON.stringify([{ name: "prod", regions: ["eu-west-1"] }]);
 
-const { useTestDatabase } = await import("./helpers/db");
+const { useTestDatabase: fileDatabase } = await import("./helpers/db");
 const { auditSince, callerFor, lastSeq, makeTeam, makeUser, outcomeOf } = await import("./helpers/fixtures");
 const { refreshInventory } = await import("@/server/cloud/refresh");
 const { demoCloudProviders } = await import("@/server/cloud/demo");
@@ -16,7 +16,7 @@ type CloudProvider = import("@/server/providers/cloud").CloudProvider;
  * The inventory cache: the refresh job writes RECORDED FIXTURE inventories (the demo providers) into CloudResource,
  * links resources to catalog entities, flags risks, removes what disappeared; pages read only the cache.
  */
-const t = useTestDatabase();
+const t = fileDatabase();
 const actor = systemActor("worker", "test");
 const ec2 = mockClient(EC2Client);
 let teams: { payments: { id: string }; data: { id: string } };

@@ -15,6 +15,8 @@ import { LifecycleBadge, ScoreBadge, levelTone } from "./score-badge";
 import { displayRef, entityHref, kindLabel, ownerLabel } from "./refs";
 import { InlineCode } from "./inline-code";
 import { HealthSection } from "@/components/metrics/health-section";
+import { CiSection } from "@/components/ci/ci-section";
+import { CloudResourcesSection } from "@/components/cloud/cloud-resources-section";
 import { DeploysSection } from "@/components/deploys/deploys-section";
 
 type Page = RouterOutputs["catalog"]["entity"];
@@ -155,6 +157,8 @@ export function EntityPage({ entityRef }: { entityRef: string }) {
 
       {/* Golden-signal charts (issue 5); the chart library is loaded lazily inside. */}
       {e.kind === "Component" ? <div className="mt-4"><HealthSection entityRef={e.ref} /></div> : null}
+      {e.kind === "Component" ? <div className="mt-4"><CiSection entityRef={e.ref} /></div> : null}
+      {e.kind === "Component" || e.kind === "Resource" ? <div className="mt-4"><CloudResourcesSection entityRef={e.ref} /></div> : null}
 
       {/* The graph gets the full width: five columns of nodes need it. */}
       {graphKinds ? <div className="mt-4"><EntityGraph entityRef={e.ref} /></div> : null}

@@ -1,4 +1,4 @@
-import { Activity, BookOpen, Boxes, LayoutDashboard, Rocket, ScrollText, Shield } from "lucide-react";
+import { Activity, Cloud, BookOpen, Boxes, LayoutDashboard, Rocket, ScrollText, Shield } from "lucide-react";
 
 /** Navigation entries; `permission` hides an entry from people who could not use it anyway. Catalog sub-pages
  *  (locations, scorecards) are tabs inside the catalog (components/catalog/catalog-tabs.tsx) and palette entries. */
@@ -8,6 +8,7 @@ export const NAV = [
   { href: "/deploys", label: "Deploys", icon: Rocket },
   { href: "/runbooks", label: "Runbooks", icon: BookOpen },
   { href: "/dashboards", label: "Dashboards", icon: Activity },
+  { href: "/cloud", label: "Cloud", icon: Cloud },
   { href: "/audit", label: "Audit", icon: ScrollText, permission: "audit.read" },
   { href: "/admin", label: "Admin", icon: Shield, permission: "admin.read" },
 ] as const;

@@ -29,7 +29,7 @@ export const triggerInput = z.object({
   /** Workflow id/file (GitHub), ".gitlab-ci.yml", Jenkins job, built-in pipeline name. */
   pipeline: z.string().trim().min(1).max(300),
   /** Branch or tag (GitHub/GitLab need one; built-in runs record it). */
-  ref: z.string().trim().max(200).regex(/^[A-Za-z0-9._\/-]*$/, "a branch or tag name").default(""),
+  ref: z.string().trim().max(200).regex(/^[A-Za-z0-9._/-]*$/, "a branch or tag name").default(""),
   inputs: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, "an input name"), z.string().max(2000)).default({}),
 });
 export const runIdInput = z.object({ id: z.string().min(1).max(100) });

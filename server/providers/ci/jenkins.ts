@@ -1,7 +1,6 @@
 import { retryAtOf, retryingFetch, type RetryOptions } from "./http";
 import {
   CiProviderError,
-  dateOrNull,
   describeFailure,
   type CiInput,
   type CiLog,

@@ -1,0 +1,49 @@
+import type { Status } from "@/components/ui/badge";
+
+/** CI statuses on the one status palette (running is the accent: in progress, not a health verdict). */
+export function runTone(status: string): Status | "accent" | "neutral" {
+  switch (status) {
+    case "succeeded":
+      return "healthy";
+    case "failed":
+    case "timed_out":
+      return "failing";
+    case "running":
+      return "accent";
+    case "queued":
+      return "degraded";
+    default:
+      return "neutral"; // cancelled, skipped, interrupted
+  }
+}
+
+export const RUN_LABEL: Record<string, string> = {
+  succeeded: "passed",
+  failed: "failed",
+  timed_out: "timed out",
+  running: "running",
+  queued: "queued",
+  cancelled: "cancelled",
+  skipped: "skipped",
+  interrupted: "interrupted",
+};
+
+/** 75 → "1m 15s", 3720 → "1h 2m". */
+export function formatDuration(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined) return "—";
+  if (seconds < 60) return `${seconds}s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m ${String(seconds % 60).padStart(2, "0")}s`;
+  return `${Math.floor(seconds / 3600)}h ${Math.floor((seconds % 3600) / 60)}m`;
+}
+
+/** "3 min ago", "2 h ago", "5 d ago". */
+export function ago(d: Date | string | null | undefined, now = Date.now()): string {
+  if (!d) return "—";
+  const s = Math.max(0, Math.round((now - new Date(d).getTime()) / 1000));
+  if (s < 60) return `${s}s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+  if (s < 86_400) return `${Math.floor(s / 3600)} h ago`;
+  return `${Math.floor(s / 86_400)} d ago`;
+}
+
+export const PROVIDER_SHORT: Record<string, string> = { github: "GitHub", gitlab: "GitLab", jenkins: "Jenkins", builtin: "Built-in" };
