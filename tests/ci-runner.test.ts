@@ -145,10 +145,9 @@ artefacts: [dist/*.txt]
     const done = executeBuiltinRun(t.db, runId!, { dataDir, heartbeatMs: 200, killGraceMs: 500 });
 
     // Watch it the way the browser does (tRPC subscription): state + log chunks until it finished.
-    const ctl = new AbortController();
     const seen: string[] = [];
     const watching = (async () => {
-      const sub = await callerFor(t.db, engineer).ci.watchRun({ id: runId! }, { signal: ctl.signal });
+      const sub = await callerFor(t.db, engineer).ci.watchRun({ id: runId! });
       for await (const v of sub) {
         seen.push(`${v.run.status}:${v.chunks.map((c) => c.text).join("").includes("started") ? "log" : "-"}`);
         if (v.chunks.some((c) => c.text.includes("started"))) {

@@ -22,7 +22,7 @@ import { risksOf } from "@/server/cloud/risks";
  * client libraries against RECORDED HTTP responses (msw). No real AWS, Google Cloud or Azure is reachable here.
  */
 
-const fx = (rel: string) => import(`./fixtures/cloud/${rel}`, { with: { type: "json" } }).then((m: { default: unknown }) => m.default);
+const fx = (rel: string) => import(`./fixtures/cloud/${rel}`, { with: { type: "json" } }).then((m: { default: Record<string, unknown> }) => m.default);
 const byType = (rs: CloudResourceInfo[], type: string) => rs.filter((r) => r.type === type);
 
 const ec2 = mockClient(EC2Client);

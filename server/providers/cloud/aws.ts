@@ -201,7 +201,7 @@ export class AwsProvider implements CloudProvider {
     return out;
   }
 
-  async instanceAction(r: { region: string; resourceId: string }, action: InstanceAction): Promise<{ state: string }> {
+  async instanceAction(r: { region: string; resourceId: string; name?: string }, action: InstanceAction): Promise<{ state: string }> {
     const id = r.resourceId.split("/").pop()!;
     if (!/^i-[0-9a-f]+$/.test(id)) throw new CloudActionError(`${r.resourceId} is not an EC2 instance`);
     const ec2 = new EC2Client(this.cfg(r.region));
@@ -215,7 +215,7 @@ export class AwsProvider implements CloudProvider {
     }
   }
 
-  async invokeFunction(r: { region: string; resourceId: string }, payload: unknown): Promise<InvokeResult> {
+  async invokeFunction(r: { region: string; resourceId: string; name?: string }, payload: unknown): Promise<InvokeResult> {
     const lambda = new LambdaClient(this.cfg(r.region));
     try {
       const out = await lambda.send(new InvokeCommand({ FunctionName: r.resourceId, InvocationType: "RequestResponse", LogType: "Tail", Payload: new TextEncoder().encode(JSON.stringify(payload)) }));
