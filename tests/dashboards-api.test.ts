@@ -93,7 +93,7 @@ describe("custom dashboards API", () => {
     expect(await outcomeOf(create(Array.from({ length: 25 }, (_, i) => promql({ id: `many${i}` }))))).toBe("BAD_REQUEST");
     expect(await outcomeOf(create([{ ...promql(), kind: "html", html: "<script>" }]))).toBe("BAD_REQUEST");
     expect(await outcomeOf(create([promql({ query: "" })]))).toBe("BAD_REQUEST");
-    const err = await create([{ id: "sig01", title: "Nope", size: "m", kind: "signal", entityRef: "component:nope", signal: "cpu" }]).catch((e: unknown) => e as Error);
+    const err = (await create([{ id: "sig01", title: "Nope", size: "m", kind: "signal", entityRef: "component:nope", signal: "cpu" }]).catch((e: unknown) => e)) as Error;
     expect(err.message).toBe('Panel "Nope": component:nope is not in the catalog');
     // paging: keyset by last change
     for (let i = 0; i < 3; i++) await api.create({ title: `page ${i}`, ownerTeamId: teamA.id, panels: [] });

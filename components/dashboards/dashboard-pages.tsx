@@ -24,7 +24,13 @@ export function DashboardList() {
       <PageHeader
         title="Dashboards"
         description="Saved boards of metric panels — PromQL queries or services' golden signals. Owned by a team: its engineers edit, everyone can open the link."
-        actions={data?.editableTeams.length ? <Link href="/dashboards/d/new"><Button variant="primary"><Plus className="size-4" aria-hidden /> New dashboard</Button></Link> : null}
+        actions={
+          data?.editableTeams.length ? (
+            <Link href="/dashboards/d/new" className="inline-flex h-8 items-center gap-1.5 rounded-md bg-accent px-3 text-sm font-medium text-accent-fg hover:opacity-90">
+              <Plus className="size-4" aria-hidden /> New dashboard
+            </Link>
+          ) : null
+        }
       />
       <DashboardsTabs />
       <ErrorNote error={list.error} />
