@@ -159,13 +159,14 @@ describe("lists, selectors, resourceVersion", () => {
   });
 
   it("limit/continue pages through a list", async () => {
-    const first = await ctx.api("GET", "/api/v1/namespaces/team/pods?limit=1");
+    // The settled svc pods (other tests scale "other" meanwhile).
+    const first = await ctx.api("GET", "/api/v1/namespaces/team/pods?labelSelector=app%3Dsvc&limit=1");
     expect((first.body.items as unknown[]).length).toBe(1);
     const token = first.body.metadata!.continue as string;
     expect(token).toBeTruthy();
-    const rest = await ctx.api("GET", `/api/v1/namespaces/team/pods?limit=100&continue=${encodeURIComponent(token)}`);
+    const rest = await ctx.api("GET", `/api/v1/namespaces/team/pods?labelSelector=app%3Dsvc&limit=100&continue=${encodeURIComponent(token)}`);
     const names = [...(first.body.items as { metadata: { name: string } }[]), ...(rest.body.items as { metadata: { name: string } }[])].map((p) => p.metadata.name);
-    const full = ((await ctx.api("GET", "/api/v1/namespaces/team/pods")).body.items as { metadata: { name: string } }[]).map((p) => p.metadata.name);
+    const full = ((await ctx.api("GET", "/api/v1/namespaces/team/pods?labelSelector=app%3Dsvc")).body.items as { metadata: { name: string } }[]).map((p) => p.metadata.name);
     expect(names).toEqual(full);
   });
 });

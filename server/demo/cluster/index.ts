@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -25,7 +25,7 @@ export type DemoClusterOptions = {
   timing?: Partial<{ podStartMs: number; podReadyMs: number; tickMs: number; terminateMs: number }>;
   /** "demo" (default): the demo catalog's services in dev/staging/prod; "empty": only the default namespace. */
   seed?: DemoSeed | "demo" | "empty";
-  /** Where to write the kubeconfig (default: a new temporary directory). */
+  /** Where to write the kubeconfig (default: a new temporary directory; the file outlives close()). */
   kubeconfigPath?: string;
 };
 
@@ -52,8 +52,7 @@ export async function startDemoCluster(opts: DemoClusterOptions = {}): Promise<D
   });
   const port = (server.address() as AddressInfo).port;
   url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
-  const tempDir = opts.kubeconfigPath ? null : mkdtempSync(path.join(tmpdir(), "opsdeck-demo-cluster-"));
-  const kubeconfigPath = writeKubeconfig(opts.kubeconfigPath ?? path.join(tempDir!, "kubeconfig"), url, token);
+  const kubeconfigPath = writeKubeconfig(opts.kubeconfigPath ?? path.join(mkdtempSync(path.join(tmpdir(), "opsdeck-demo-cluster-")), "kubeconfig"), url, token);
   cluster.start();
 
   let closing: Promise<void> | null = null;
@@ -66,10 +65,8 @@ export async function startDemoCluster(opts: DemoClusterOptions = {}): Promise<D
       closing ??= new Promise<void>((resolve) => {
         cluster.stop();
         for (const end of [...openWatches]) end();
-        server.close(() => {
-          if (tempDir) rmSync(tempDir, { recursive: true, force: true }); // a kubeconfig we chose the place of
-          resolve();
-        });
+        // The kubeconfig stays: pointing a client at a closed cluster is how tests get an unreachable one.
+        server.close(() => resolve());
         server.closeAllConnections();
       });
       return closing;
