@@ -2,6 +2,7 @@ import type { Task } from "graphile-worker";
 import { z } from "zod";
 import type { Db } from "@/server/db/client";
 import { env } from "@/server/env";
+import { log } from "@/server/log";
 import { CI_RUN_TASK } from "./builtin-store";
 import { ciContext } from "./context";
 import { syncDemoRuns } from "./demo";
@@ -31,6 +32,7 @@ export function ciTasks(db: Db): Record<string, Task> {
 export async function recoverCiOnBoot(db: Db): Promise<void> {
   await settleAbandonedCiRuns(db);
   const c = ciContext();
-  if (c.demoMode) await syncDemoRuns(db, c.bindings);
+  // Demo data must never keep the worker from starting.
+  if (c.demoMode) await syncDemoRuns(db, c.bindings).catch((err: unknown) => log.warn({ err }, "demo CI runs not loaded"));
 }
 export const ciSchedule = () => ciCrontab(env().OPSDECK_CI_POLL_CRON);

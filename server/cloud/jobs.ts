@@ -1,6 +1,7 @@
 import type { Task } from "graphile-worker";
 import type { Db } from "@/server/db/client";
 import { env } from "@/server/env";
+import { log } from "@/server/log";
 import { systemActor } from "@/server/ci/runs";
 import { cloudProviders } from "./config";
 import { demoCloudProviders } from "./demo";
@@ -27,7 +28,9 @@ export function cloudTasks(db: Db): Record<string, Task> {
 /** Demo mode: the recorded inventory is there from the first page view. */
 export async function seedCloudOnBoot(db: Db): Promise<void> {
   const { providers, demo } = inventoryProviders();
-  if (demo && (await db.cloudResource.count()) === 0) await refreshInventory(db, providers, { actor: systemActor("demo", "demo-cloud-fixtures"), demo });
+  if (!demo || (await db.cloudResource.count()) > 0) return;
+  // Demo data must never keep the worker from starting.
+  await refreshInventory(db, providers, { actor: systemActor("demo", "demo-cloud-fixtures"), demo }).catch((err: unknown) => log.warn({ err }, "demo cloud inventory not loaded"));
 }
 
 export const cloudSchedule = () => cloudCrontab(env().OPSDECK_CLOUD_REFRESH_CRON);
