@@ -18,6 +18,7 @@ import { HealthSection } from "@/components/metrics/health-section";
 import { CiSection } from "@/components/ci/ci-section";
 import { CloudResourcesSection } from "@/components/cloud/cloud-resources-section";
 import { DeploysSection } from "@/components/deploys/deploys-section";
+import { EntityRunbooks } from "@/components/runbooks/entity-runbooks";
 
 type Page = RouterOutputs["catalog"]["entity"];
 type Related = Page["relations"][number]["items"][number];
@@ -154,6 +155,7 @@ export function EntityPage({ entityRef }: { entityRef: string }) {
 
       {/* What runs where, live from Kubernetes, and the Deploy button (issue 4). */}
       {e.kind === "Component" ? <div className="mt-4"><DeploysSection entityRef={e.ref} /></div> : null}
+      <EntityRunbooks entityRef={e.ref} />
 
       {/* Golden-signal charts (issue 5); the chart library is loaded lazily inside. */}
       {e.kind === "Component" ? <div className="mt-4"><HealthSection entityRef={e.ref} /></div> : null}

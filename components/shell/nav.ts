@@ -17,4 +17,5 @@ export const NAV = [
 export const EXTRA_PAGES = [
   { href: "/catalog/locations", label: "Catalog locations", icon: Boxes },
   { href: "/catalog/scorecards", label: "Scorecards", icon: Boxes },
+  { href: "/runbooks/runs", label: "Runbook run history", icon: BookOpen },
 ] as const;

@@ -12,6 +12,8 @@ export const API_VERSION = "opsdeck.dev/v1";
 export const RUNBOOK_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 export const STEP_ID = /^[a-z][a-z0-9_]{0,62}$/;
 export const MAX_STEPS = 100;
+/** /runbooks/new and /runbooks/runs are pages, not runbooks. */
+export const RESERVED_NAMES = ["new", "runs"];
 export const MAX_DEFINITION_BYTES = 256 * 1024;
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -162,7 +164,10 @@ export const definitionSchema = z
     kind: z.literal("Runbook", { error: "kind must be Runbook" }),
     metadata: z
       .object({
-        name: z.string().regex(RUNBOOK_NAME, "lowercase letters, digits and - (at most 63)"),
+        name: z
+          .string()
+          .regex(RUNBOOK_NAME, "lowercase letters, digits and - (at most 63)")
+          .refine((n) => !RESERVED_NAMES.includes(n), "this name is reserved (it is a page of the runbooks section)"),
         title: z.string().min(1).max(200).optional(),
         description: z.string().max(20_000).default(""),
         /** Owning team slug (or a group ref like group:default/checkout). */

@@ -116,19 +116,20 @@ export async function runbookId(db: Db, name: string): Promise<{ id: string; own
   return rb;
 }
 
-export const versionsInput = z.object({ name: z.string().min(1).max(100), before: z.number().int().min(1).optional(), limit: z.number().int().min(1).max(100).default(30) });
+/** `cursor`: versions older than this one (keyset by version number). */
+export const versionsInput = z.object({ name: z.string().min(1).max(100), cursor: z.number().int().min(1).optional(), limit: z.number().int().min(1).max(100).default(30) });
 
 export async function listVersions(db: Db, input: z.output<typeof versionsInput>) {
   const rb = await runbookId(db, input.name);
   const rows = await db.runbookVersion.findMany({
-    where: { runbookId: rb.id, ...(input.before ? { version: { lt: input.before } } : {}) },
+    where: { runbookId: rb.id, ...(input.cursor ? { version: { lt: input.cursor } } : {}) },
     orderBy: { version: "desc" },
     take: input.limit + 1,
     select: { version: true, createdBy: true, createdAt: true, message: true, valid: true, source: true, hash: true },
   });
   const more = rows.length > input.limit;
   const items = rows.slice(0, input.limit);
-  return { items, nextBefore: more ? items[items.length - 1]!.version : null };
+  return { items, nextCursor: more ? items[items.length - 1]!.version : null };
 }
 
 export async function getVersion(db: Db, name: string, version: number) {

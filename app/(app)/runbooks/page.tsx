@@ -1,15 +1,15 @@
-import { BookOpen } from "lucide-react";
-import { NotYetAvailable } from "@/components/ui/coming";
+import { Suspense } from "react";
+import { requireMe } from "@/server/http/caller";
+import { RunbookList } from "@/components/runbooks/runbook-list";
+import { TableSkeleton } from "@/components/ui/states";
 
 export const metadata = { title: "Runbooks" };
 
-export default function RunbooksPage() {
+export default async function RunbooksPage() {
+  const me = await requireMe();
   return (
-    <NotYetAvailable
-      title="Runbooks"
-      icon={<BookOpen className="size-6" />}
-      description="Operational procedures with typed parameters, approvals and live logs."
-      points={["Runbooks by owner and last run status", "A run form generated from parameters", "Live step output, cancel and history", "Schedules"]}
-    />
+    <Suspense fallback={<TableSkeleton />}>
+      <RunbookList canCreate={me.permissions.includes("runbooks.edit")} canReload={me.permissions.includes("runbooks.manage")} />
+    </Suspense>
   );
 }
