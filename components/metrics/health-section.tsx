@@ -12,10 +12,10 @@ import { clampRange } from "./format";
 import type { ChartMarker } from "./signal-chart";
 import { SourcePicker } from "./source-picker";
 
-// recharts only loads with this chunk, when a Health section renders.
 // Below the charts: their code loads with them, not with the entity page.
 const SloSection = dynamic(() => import("./slo-section").then((m) => m.SloSection), { ssr: false, loading: () => <Skeleton className="h-40 w-full" /> });
 const DoraCard = dynamic(() => import("./dora-card").then((m) => m.DoraCard), { ssr: false, loading: () => <Skeleton className="h-32 w-full" /> });
+// recharts only loads with this chunk, when a Health section renders.
 const SignalChart = dynamic(() => import("./signal-chart"), { ssr: false, loading: () => <ChartSkeleton /> });
 
 const PRESETS = ["1h", "6h", "24h", "7d"] as const;
