@@ -1,5 +1,5 @@
 import { defineConfig } from "@playwright/test";
-import { DEMO_PORT } from "./e2e/support/urls";
+import { DEMO_PORT, E2E_CLUSTER_PORT, E2E_ENVIRONMENTS, E2E_KUBECONFIG } from "./e2e/support/urls";
 
 // Auth.js computes callback URLs from the request origin and Next rewrites 127.0.0.1 to localhost, so the app
 // origin is http://localhost:<port> everywhere (browser, AUTH_URL, the IdP's redirect_uri).
@@ -40,6 +40,16 @@ export default defineConfig({
       env: { IDP_PORT: String(IDP_PORT), APP_URL: APP },
     },
     {
+      // the demo Kubernetes cluster the app deploys to (started first: the app reads its kubeconfig)
+      command: "node_modules/.bin/tsx --conditions=react-server e2e/support/start-cluster.ts",
+      url: `http://127.0.0.1:${E2E_CLUSTER_PORT}/healthz`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: "ignore",
+      stderr: "pipe",
+      env: { E2E_CLUSTER_PORT: String(E2E_CLUSTER_PORT), E2E_KUBECONFIG },
+    },
+    {
       // expects `next build` to have run (npm test does it)
       command: "bash e2e/support/start-app.sh",
       url: `http://127.0.0.1:${PORT}/api/health`,
@@ -59,18 +69,21 @@ export default defineConfig({
         OIDC_NAME: "Test IdP",
         OIDC_SCOPES: "openid email profile groups",
         OPSDECK_GROUP_MAP: JSON.stringify(GROUP_MAP),
+        OPSDECK_KUBECONFIG: E2E_KUBECONFIG,
+        OPSDECK_ENVIRONMENTS: JSON.stringify(E2E_ENVIRONMENTS),
         LOG_LEVEL: "warn",
       },
     },
-    {
-      // zero-setup demo mode, started the way `npm start` starts it (e2e/demo.spec.ts)
+    // E2E_NO_DEMO=1 skips the demo-mode server when only specs against the production-style app run (it is slow to start).
+    ...(process.env.E2E_NO_DEMO ? [] : [{
+      // zero-setup demo mode (its launcher rebuilds NEXT_DIST_DIR when sources are newer than the build), started the way `npm start` starts it (e2e/demo.spec.ts)
       command: "bash e2e/support/start-demo.sh",
       url: `http://127.0.0.1:${DEMO_PORT}/api/ready`,
       reuseExistingServer: false,
       timeout: 180_000,
-      stdout: "ignore",
-      stderr: "pipe",
+      stdout: "ignore" as const,
+      stderr: "pipe" as const,
       env: { PORT: String(DEMO_PORT), PGLITE_PORT: String(Number(process.env.E2E_DEMO_PGLITE_PORT ?? 54400)), LOG_LEVEL: "warn" },
-    },
+    }]),
   ],
 });

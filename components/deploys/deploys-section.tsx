@@ -34,13 +34,6 @@ export function DeploysSection({ entityRef }: { entityRef: string }) {
       <CardHeader
         title="Deploys"
         description="Live from Kubernetes: what runs in each environment, its pods and events, and the deploy history."
-        actions={
-          current ? (
-            <Button variant="primary" size="sm" onClick={() => setDialog({ environment: current })} data-testid="open-deploy">
-              <Rocket className="size-3.5" /> Deploy…
-            </Button>
-          ) : null
-        }
       />
       {envs.isPending ? (
         <div className="space-y-2 p-4"><Skeleton className="h-8 w-1/2" /><Skeleton className="h-24 w-full" /></div>

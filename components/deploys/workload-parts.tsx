@@ -103,14 +103,17 @@ export function EventsList({ events }: { events: WorkloadView["events"] }) {
   if (!events.length) return <p className="px-4 py-3 text-sm text-muted">No recent events.</p>;
   return (
     <ul className="divide-y divide-border text-xs" data-testid="events">
-      {events.map((e) => (
+      {events.slice(0, 10).map((e) => (
         <li key={`${e.uid}-${e.count}`} className="flex gap-3 px-4 py-1.5">
-          <span className="w-10 shrink-0 text-muted" title={e.lastTimestamp ?? undefined}>{age(e.lastTimestamp, now)}</span>
-          <span className={cn("w-36 shrink-0 truncate font-medium", e.type === "Warning" ? "text-degraded" : "text-fg")} title={e.reason}>{e.reason}</span>
-          <span className="min-w-0 flex-1 truncate text-muted" title={`${e.object.kind}/${e.object.name}: ${e.message}`}>
-            <span className="text-fg">{e.object.kind.toLowerCase()}/{e.object.name}</span> {e.message}
-            {e.count > 1 ? <span> (×{e.count})</span> : null}
-          </span>
+          <span className="w-9 shrink-0 text-muted" title={e.lastTimestamp ?? undefined}>{age(e.lastTimestamp, now)}</span>
+          <div className="min-w-0 flex-1">
+            <div className="flex items-baseline gap-2">
+              <span className={cn("shrink-0 font-medium", e.type === "Warning" ? "text-degraded" : "text-fg")}>{e.reason}</span>
+              <span className="truncate font-mono text-[11px] text-muted" title={`${e.object.kind}/${e.object.name}`}>{e.object.kind.toLowerCase()}/{e.object.name}</span>
+              {e.count > 1 ? <span className="shrink-0 text-muted">×{e.count}</span> : null}
+            </div>
+            <div className="truncate text-muted" title={e.message}>{e.message}</div>
+          </div>
         </li>
       ))}
     </ul>

@@ -26,7 +26,7 @@ import { DEPLOYS_TOPIC, deployTopic } from "./topics";
 export function watchDeploy(db: Db, principal: Principal, id: string, signal: AbortSignal | undefined) {
   return liveQuery(db, deployTopic(id), signal, () => deployDetail(db, principal, id), {
     until: (d) => ["rejected", "expired", "cancelled", "rolled_back"].includes(d.state),
-    pollMs: 10_000,
+    pollMs: 3_000,
   });
 }
 
@@ -153,6 +153,13 @@ export async function* watchWorkload(db: Db, input: { entityRef: string; environ
         })
       : null;
     if (informers) await Promise.all(informers.map((i) => i.waitReady()));
+    // Safety re-read of the deploy history, as liveQuery does: a lost notification heals within seconds.
+    const safety = setInterval(() => {
+      historyDirty = true;
+      poke();
+    }, 5_000);
+    safety.unref();
+    ctl.signal.addEventListener("abort", () => clearInterval(safety), { once: true });
     let history: WorkloadView["history"] = [];
     let last = "";
     while (!ctl.signal.aborted) {
