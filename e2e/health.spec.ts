@@ -85,7 +85,7 @@ test("dashboards: every service grouped by team with a status, sortable and filt
   await expect(rows.first()).toContainText(/%/);
   await expect(rows.first()).toContainText(/ms|s/);
 
-  await table.getByRole("button", { name: "p95 latency" }).click();
+  await table.getByRole("button", { name: "p95 / objective" }).click();
   await expect(page).toHaveURL(/sort=p95&dir=desc/);
 
   await page.getByLabel("Team").selectOption("payments");
@@ -99,7 +99,7 @@ test("dashboards: every service grouped by team with a status, sortable and filt
   // the filter survives a reload (it is in the URL), and a service links to its entity page
   await page.reload();
   await expect(page.getByTestId("overview-team")).toHaveCount(1);
-  const link = page.getByTestId("overview-row").first().getByRole("link");
+  const link = page.getByTestId("overview-row").first().getByRole("link").first();
   await expect(link).toHaveAttribute("href", /^\/catalog\/component\/default\/[a-z0-9-]+$/);
   await link.click();
   await expect(page.getByTestId("health-section")).toBeVisible();
