@@ -48,11 +48,14 @@ test("an on-call engineer restarts a deployment with parameters and watches the 
   // Client-side validation from the shared schema: a bad service name is refused at the field before anything is sent.
   await form.getByLabel(/^Service/).fill("Checkout Web!");
   await form.getByRole("button", { name: "Run" }).click();
-  await expect(form.getByRole("alert").first()).toContainText("must match");
+  await expect(form.locator("#param-service-error")).toContainText("must match");
   await form.getByLabel(/^Service/).fill("checkout-web");
   await form.getByLabel(/^Environment/).selectOption("staging");
   await form.getByLabel(/^Reason/).fill("e2e: pods wedged");
-  await expect(form.getByRole("button", { name: "Run" })).toBeDisabled(); // dangerous: the service name must be typed
+  // dangerous: nothing runs until the service name is typed
+  await form.getByRole("button", { name: "Run" }).click();
+  await expect(form.getByRole("alert").filter({ hasText: "Type checkout-web exactly" })).toBeVisible();
+  await expect(page).toHaveURL(/\/runbooks\/restart-deployment$/);
   await form.getByLabel(/This runbook is dangerous/).fill("checkout-web");
   await shoot(page, "runbook");
   await form.getByRole("button", { name: "Run" }).click();
@@ -86,4 +89,18 @@ test("a viewer can read the runbook but cannot run it", async ({ page }) => {
   await page.goto(runUrl);
   await expect(page.getByTestId("run-state").first()).toHaveAttribute("data-state", "succeeded");
   await expect(page.getByRole("button", { name: /Cancel run/ })).toHaveCount(0);
+});
+
+test("the editor checks a new runbook as it is typed and shows problems at their lines", async ({ page }) => {
+  await signInAs(page, /Carol On-call/);
+  await page.goto(`${DEMO_APP}/runbooks/new`);
+  const editor = page.getByLabel("Runbook definition (YAML)");
+  await expect(page.getByTestId("editor-check")).toContainText("Valid: my-runbook");
+  await editor.fill((await editor.inputValue()).replace("type: shell", "type: shel").replace("owner: checkout", "owner: nobody"));
+  const check = page.getByTestId("editor-check");
+  await expect(check).toContainText("2 problems");
+  await expect(check).toContainText('no team "nobody" exists');
+  await expect(check).toContainText('unknown step type "shel"');
+  await expect(page.getByRole("button", { name: "Create runbook" })).toBeDisabled();
+  await shoot(page, "editor");
 });

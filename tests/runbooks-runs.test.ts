@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startWorker } from "@/server/jobs/runner";
 import { isAlive } from "@/server/exec";
 import { useTestDatabase } from "./helpers/db";
-import { auditSince, callerFor, lastSeq, outcomeOf, uniq } from "./helpers/fixtures";
+import { auditSince, callerFor, contextFor, lastSeq, outcomeOf, uniq } from "./helpers/fixtures";
+import { handleLogDownload } from "@/server/runbooks/download";
 import { createRunbook, crew, logText, rbYaml, sleep, until, waitRun } from "./runbooks-fixtures";
 
 // Runs end to end on real Postgres: the API starts them, a real graphile-worker executes real child processes.
@@ -521,5 +522,22 @@ describe("runbook runs", () => {
     // bad parameters are refused with per-field errors (the same schema the form uses)
     const bad = await outcomeOf(start(people.engineer, name, { service: "a\nb", extra: 1 }, "x"));
     expect(bad).toBe("BAD_REQUEST");
+  });
+
+  it("the full log downloads as text for anyone who may read runs; not for anonymous callers", async () => {
+    const name = uniq("dl");
+    await createRunbook(t.db, people.engineer, rbYaml(name, owner(), `  steps:\n    - id: colours\n      type: shell\n      run: printf '\\033[31mred\\033[0m plain\\n'; echo second\n`));
+    const { id } = await start(people.engineer, name);
+    await waitRun(t.db, id);
+    const res = await handleLogDownload(contextFor(t.db, people.viewer), id, new URL(`http://x/api/runbooks/runs/${id}/log`));
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-disposition")).toMatch(new RegExp(`attachment; filename="${name}-`));
+    const text = await res.text();
+    expect(text).toContain("red plain\nsecond\n"); // ANSI stripped by default
+    expect(text).toMatch(/run succeeded/);
+    const raw = await (await handleLogDownload(contextFor(t.db, people.viewer), id, new URL(`http://x/log?ansi=keep`))).text();
+    expect(raw).toContain("\u001b[31mred");
+    expect((await handleLogDownload(contextFor(t.db, null), id, new URL("http://x/log"))).status).toBe(401);
+    expect((await handleLogDownload(contextFor(t.db, people.viewer), "nope", new URL("http://x/log"))).status).toBe(404);
   });
 });

@@ -6,6 +6,7 @@ import { useTRPC } from "@/lib/trpc";
 import { Card, CardHeader } from "@/components/ui/card";
 import { Badge } from "@/components/ui/badge";
 import { RunStateBadge } from "./run-state-badge";
+import { summaryOf } from "./prose";
 import { when } from "./format";
 
 /** Runbooks attached to a catalog entity (metadata.service, or the opsdeck.dev/runbooks annotation); nothing when none. */
@@ -22,7 +23,7 @@ export function EntityRunbooks({ entityRef }: { entityRef: string }) {
             <span className="min-w-0">
               <Link href={`/runbooks/${r.name}`} className="font-medium text-accent hover:underline">{r.title}</Link>
               {r.dangerous ? <Badge tone="degraded" className="ml-1.5"><ShieldAlert className="size-3" aria-hidden /> dangerous</Badge> : null}
-              {r.description ? <span className="block truncate text-xs text-muted">{r.description.split("\n")[0]}</span> : null}
+              {r.description ? <span className="block truncate text-xs text-muted">{summaryOf(r.description)}</span> : null}
             </span>
             {r.lastRunState && r.lastRunId ? (
               <Link href={`/runbooks/runs/${r.lastRunId}`} className="flex items-center gap-1.5 text-xs text-muted hover:text-fg">

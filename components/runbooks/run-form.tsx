@@ -50,7 +50,10 @@ export function RunForm({ name, params, confirm, needsApproval }: { name: string
       return;
     }
     setErrors({});
-    if (!confirmOk) return;
+    if (!confirmOk) {
+      document.getElementById(`confirm-${name}`)?.focus();
+      return;
+    }
     start.mutate({ name, params: r.values, confirm: expected ?? undefined });
   };
 
@@ -72,11 +75,12 @@ export function RunForm({ name, params, confirm, needsApproval }: { name: string
             <ShieldAlert className="mt-px size-3.5 shrink-0" aria-hidden />
             <span>This runbook is dangerous. Type {expected ? <code className="rounded bg-failing/10 px-1 font-mono">{expected}</code> : `the ${confirm?.kind === "param" ? confirm.name : "name"}`} to confirm.</span>
           </label>
-          <Input id={`confirm-${name}`} value={typed} onChange={(e) => setTyped(e.target.value)} autoComplete="off" className="w-full font-mono" aria-invalid={touched && !confirmOk} />
+          <Input id={`confirm-${name}`} value={typed} onChange={(e) => setTyped(e.target.value)} autoComplete="off" className="w-full font-mono" aria-invalid={touched && !confirmOk} aria-describedby={touched && !confirmOk ? `confirm-${name}-error` : undefined} />
+          {touched && !confirmOk ? <p id={`confirm-${name}-error`} role="alert" className="mt-1 text-xs text-failing">{expected ? `Type ${expected} exactly to run it` : "Fill in the parameters first"}</p> : null}
         </div>
       ) : null}
       <ErrorNote error={start.error && !Object.keys(fieldErrors(start.error)).length ? start.error : null} />
-      <Button type="submit" variant={expected !== null ? "danger" : "primary"} disabled={start.isPending || (expected !== null && !confirmOk)} className="w-full">
+      <Button type="submit" variant={expected !== null ? "danger" : "primary"} disabled={start.isPending} className="w-full">
         <Play className="size-4" /> {needsApproval ? "Request run" : "Run"}
       </Button>
     </form>
@@ -92,7 +96,7 @@ function ParamField({ def, value, error, onChange }: { def: ParamDef; value: Par
   const head = (
     <span className="text-xs font-medium text-muted">
       {label}
-      {required ? <span className="text-failing" aria-hidden> *</span> : <span className="font-normal"> (optional)</span>}
+      {required ? <span className="text-failing" aria-hidden> *</span> : "default" in def && def.default !== undefined ? null : <span className="font-normal"> (optional)</span>}
     </span>
   );
   const err = error ? <p id={`${id}-error`} role="alert" className="text-xs text-failing">{error}</p> : null;

@@ -13,6 +13,7 @@ import { Badge } from "@/components/ui/badge";
 import { EmptyState, ErrorNote, TableSkeleton } from "@/components/ui/states";
 import { Table, Td, Th, Tr } from "@/components/ui/table";
 import { RunStateBadge } from "./run-state-badge";
+import { summaryOf } from "./prose";
 import { when } from "./format";
 
 /** /runbooks: every runbook, searchable, by owner, with how its last run went. */
@@ -107,7 +108,7 @@ export function RunbookList({ canCreate, canReload }: { canCreate: boolean; canR
                     </div>
                     <div className="mt-0.5 flex gap-2 text-xs text-muted">
                       <span className="font-mono">{r.name}</span>
-                      {r.description ? <span className="line-clamp-1">{r.description.split("\n")[0]}</span> : null}
+                      {r.description ? <span className="line-clamp-1">{summaryOf(r.description)}</span> : null}
                     </div>
                   </Td>
                   <Td className="text-sm">{r.ownerTeam ? <Link href={`/teams/${r.ownerTeam.slug}`} className="hover:underline">{r.ownerTeam.name}</Link> : <span className="text-muted">{r.ownerSlug || "—"}</span>}</Td>

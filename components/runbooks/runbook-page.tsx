@@ -9,6 +9,7 @@ import { Badge } from "@/components/ui/badge";
 import { EmptyState, ErrorNote, Skeleton } from "@/components/ui/states";
 import { Table, Td, Th, Tr } from "@/components/ui/table";
 import { RunForm } from "./run-form";
+import { Prose } from "./prose";
 import { RunStateBadge } from "./run-state-badge";
 import { VersionHistory } from "./version-history";
 import { formatMs, when } from "./format";
@@ -69,7 +70,7 @@ export function RunbookPage({ name }: { name: string }) {
           <Card>
             <CardHeader title="What it does" description={access.editHint ?? (rb.source === "ui" ? "Written in Opsdeck" : undefined)} />
             <div className="space-y-3 p-4 text-sm">
-              {rb.description ? <p className="whitespace-pre-line">{rb.description}</p> : <p className="text-muted">No description.</p>}
+              {rb.description ? <Prose text={rb.description} /> : <p className="text-muted">No description.</p>}
               {def ? (
                 <p className="flex flex-wrap gap-x-4 gap-y-1 text-xs text-muted">
                   <span className="flex items-center gap-1"><Clock className="size-3" aria-hidden /> run timeout {def.timeout}</span>
