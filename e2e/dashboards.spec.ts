@@ -96,10 +96,10 @@ test("custom dashboard: a PromQL panel checked by the data source, saved, opened
   await page.getByRole("button", { name: "Add panel" }).click();
   const form = page.getByTestId("panel-form");
   await form.getByLabel("Panel title").fill("Payments API requests");
-  await form.getByLabel("PromQL query").fill('sum(rate(http_requests_total{service="payments-api"}[$__rate_interval])');
+  await form.getByLabel("PromQL expression").fill('sum(rate(http_requests_total{service="payments-api"}[$__rate_interval])');
   await form.getByRole("button", { name: "Check query" }).click();
   await expect(form.getByTestId("query-check")).toContainText(/bad_data: .*parse error/);
-  await form.getByLabel("PromQL query").fill('sum(rate(http_requests_total{service="payments-api"}[$__rate_interval]))');
+  await form.getByLabel("PromQL expression").fill('sum(rate(http_requests_total{service="payments-api"}[$__rate_interval]))');
   await form.getByRole("button", { name: "Check query" }).click();
   await expect(form.getByTestId("query-check")).toContainText("The data source parses this query.");
   await form.getByLabel("Unit").selectOption("req/s");

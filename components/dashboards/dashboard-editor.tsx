@@ -247,7 +247,7 @@ function PanelForm({ initial, sources, onApply, onCancel }: { initial: PanelDef;
                 rows={3}
                 maxLength={2000}
                 spellCheck={false}
-                aria-label="PromQL query"
+                aria-label="PromQL expression"
                 className="rounded-md border border-border bg-card px-2.5 py-1.5 font-mono text-sm text-fg"
                 placeholder='sum by (code) (rate(http_requests_total{service="payments-api"}[$__rate_interval]))'
               />
