@@ -40,7 +40,7 @@ export function DoraPage() {
       />
       <DashboardsTabs />
       <div className="mb-3 flex flex-wrap items-center gap-2" role="group" aria-label="Filters">
-        <Select aria-label="Team" value={team ?? ""} onChange={(e) => setView({ team: e.target.value || undefined })} className="w-44">
+        <Select aria-label="Team" value={team ?? ""} onChange={(e) => setView({ team: e.target.value || undefined })} className="w-52">
           <option value="">Whole organisation</option>
           {(d?.teams ?? []).map((t) => <option key={t} value={t}>{t}</option>)}
           {team && d && !d.teams.includes(team) ? <option value={team}>{team}</option> : null}

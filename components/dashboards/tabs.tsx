@@ -12,7 +12,8 @@ const TABS = [
 /** Sub-navigation shared by the dashboards pages. */
 export function DashboardsTabs() {
   const pathname = usePathname();
-  const current = (href: string) => (href === "/dashboards" ? pathname === "/dashboards" : pathname.startsWith(href));
+  // "/dashboards/d" must not match "/dashboards/dora": a tab owns its path and what lies below it.
+  const current = (href: string) => pathname === href || (href !== "/dashboards" && pathname.startsWith(`${href}/`));
   return (
     <nav aria-label="Dashboards" className="mb-4 flex gap-1 border-b border-border">
       {TABS.map((t) => (
