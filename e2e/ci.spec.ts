@@ -83,7 +83,7 @@ test("the inventory page lists cloud resources (recorded, labelled demo) and fla
   await expect(exports).toContainText("public storage");
   await expect(exports).toContainText("unencrypted");
   await expect(table.locator("tr[data-resource='legacy-batch']")).toContainText("stopped, still billed");
-  await page.getByLabel("Risk").selectOption("any");
+  await page.getByLabel("Risk", { exact: true }).selectOption("any");
   await expect(page).toHaveURL(/risk=any/);
   await expect(table.locator("tr[data-resource='payments-api-1']")).toHaveCount(0);
   await table.getByRole("button", { name: "Show details of example-data-exports" }).click();

@@ -57,7 +57,7 @@ export function InventoryPage({ canRefresh, canAct }: { canRefresh: boolean; can
         actions={canRefresh ? <Button onClick={() => refresh.mutate()} disabled={refresh.isPending}><RefreshCw className={cn("size-4", refresh.isPending && "animate-spin")} /> Refresh now</Button> : null}
       />
       {s ? (
-        <div className="mb-4 grid gap-3 min-[800px]:grid-cols-4" aria-label="Risks">
+        <div className="mb-4 grid gap-3 min-[800px]:grid-cols-4" aria-label="Risk counts">
           {s.risks.map((r) => (
             <button
               key={r.risk}

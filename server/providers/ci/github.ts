@@ -87,7 +87,8 @@ export function mapGithubRun(r: GhRun): CiRunInfo {
     url: r.html_url,
     attempt: r.run_attempt ?? 1,
     createdAt: new Date(r.created_at),
-    startedAt: dateOrNull(r.run_started_at ?? r.created_at),
+    // A queued run has not started, whatever run_started_at says (GitHub fills it at creation).
+    startedAt: status === "queued" ? null : dateOrNull(r.run_started_at ?? r.created_at),
     finishedAt: done ? dateOrNull(r.updated_at) : null,
   };
 }

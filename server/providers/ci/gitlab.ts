@@ -80,7 +80,7 @@ export function mapGitlabPipeline(p: GlPipeline): CiRunInfo {
     attempt: 1,
     createdAt: new Date(p.created_at),
     // The list endpoint has no started/finished times: created/updated stand in until the detail is read.
-    startedAt: dateOrNull(p.started_at ?? p.created_at),
+    startedAt: p.status === "running" || done ? dateOrNull(p.started_at ?? p.created_at) : null,
     finishedAt: done ? dateOrNull(p.finished_at ?? p.updated_at) : null,
   };
 }
