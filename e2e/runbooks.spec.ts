@@ -96,11 +96,15 @@ test("the editor checks a new runbook as it is typed and shows problems at their
   await page.goto(`${DEMO_APP}/runbooks/new`);
   const editor = page.getByLabel("Runbook definition (YAML)");
   await expect(page.getByTestId("editor-check")).toContainText("Valid: my-runbook");
-  await editor.fill((await editor.inputValue()).replace("type: shell", "type: shel").replace("owner: checkout", "owner: nobody"));
+  const template = await editor.inputValue();
   const check = page.getByTestId("editor-check");
-  await expect(check).toContainText("2 problems");
-  await expect(check).toContainText('no team "nobody" exists');
+  await editor.fill(template.replace("type: shell", "type: shel"));
+  await expect(check).toContainText("1 problem");
+  await expect(check).toContainText(/line \d+\s*spec\.steps\[0\]\.type/);
   await expect(check).toContainText('unknown step type "shel"');
   await expect(page.getByRole("button", { name: "Create runbook" })).toBeDisabled();
+  // once the shape is right, references are checked: the owner team must exist
+  await editor.fill(template.replace(/owner: \S+/, "owner: nobody"));
+  await expect(check).toContainText('no team "nobody" exists');
   await shoot(page, "editor");
 });

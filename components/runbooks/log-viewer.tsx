@@ -161,7 +161,7 @@ export function LogViewer({
     <div className="relative">
       <div
         ref={parent}
-        style={{ height }}
+        style={{ height: `min(${height}, ${virtualizer.getTotalSize() + (hasEarlier ? 48 : 16) + (lines.length ? 0 : 48)}px)` }}
         className="overflow-auto rounded-b-lg bg-[#fbfbfc] font-mono text-xs leading-5 dark:bg-[#0d1117]"
         data-testid="run-log"
         role="log"

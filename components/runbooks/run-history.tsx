@@ -61,7 +61,7 @@ export function RunHistory({ myEmail }: { myEmail: string }) {
           </label>
           <label className="flex flex-col gap-1">
             Status
-            <Select value={states.length === 1 ? states[0] : states.length ? "__many" : ""} onChange={(e) => set({ state: e.target.value === "__active" ? "queued,awaiting_approval,running" : e.target.value === "__problems" ? "failed,timed_out,interrupted,missed" : e.target.value })} aria-label="Status">
+            <Select value={states.length === 1 ? states[0] : states.length ? "__many" : ""} onChange={(e) => set({ state: e.target.value === "__active" ? "queued,awaiting_approval,running" : e.target.value === "__problems" ? "failed,timed_out,interrupted,missed" : e.target.value })} aria-label="Status" className="w-56">
               <option value="">Any status</option>
               <option value="__active">Active (queued, waiting, running)</option>
               <option value="__problems">Problems (failed, timed out, interrupted, missed)</option>
@@ -140,7 +140,7 @@ export function RunHistory({ myEmail }: { myEmail: string }) {
             <Button onClick={() => runs.fetchNextPage()} disabled={runs.isFetchingNextPage}>Older runs</Button>
           </div>
         ) : items.length ? (
-          <p className="border-t border-border p-3 text-center text-xs text-muted">That is all ({items.length.toLocaleString()} runs).</p>
+          <p className="border-t border-border p-3 text-center text-xs text-muted">That is all ({items.length.toLocaleString()} run{items.length === 1 ? "" : "s"}).</p>
         ) : null}
       </Card>
     </>

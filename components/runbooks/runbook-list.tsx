@@ -99,16 +99,16 @@ export function RunbookList({ canCreate, canReload }: { canCreate: boolean; canR
             <tbody>
               {items.map((r) => (
                 <Tr key={r.name} data-runbook={r.name}>
-                  <Td>
+                  <Td className="max-w-0">
                     <div className="flex flex-wrap items-center gap-1.5">
                       <Link href={`/runbooks/${r.name}`} className="font-medium text-accent hover:underline">{r.title}</Link>
                       {r.dangerous ? <Badge tone="degraded"><ShieldAlert className="size-3" aria-hidden /> dangerous</Badge> : null}
                       {!r.valid ? <Badge tone="failing"><AlertTriangle className="size-3" aria-hidden /> invalid</Badge> : null}
                       {r.tags.slice(0, 4).map((t) => <Badge key={t}>{t}</Badge>)}
                     </div>
-                    <div className="mt-0.5 flex gap-2 text-xs text-muted">
-                      <span className="font-mono">{r.name}</span>
-                      {r.description ? <span className="line-clamp-1">{summaryOf(r.description)}</span> : null}
+                    <div className="mt-0.5 flex min-w-0 items-baseline gap-2 text-xs text-muted">
+                      <span className="shrink-0 whitespace-nowrap font-mono">{r.name}</span>
+                      {r.description ? <span className="min-w-0 truncate">{summaryOf(r.description)}</span> : null}
                     </div>
                   </Td>
                   <Td className="text-sm">{r.ownerTeam ? <Link href={`/teams/${r.ownerTeam.slug}`} className="hover:underline">{r.ownerTeam.name}</Link> : <span className="text-muted">{r.ownerSlug || "—"}</span>}</Td>

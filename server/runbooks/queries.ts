@@ -1,4 +1,3 @@
-import path from "node:path";
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { structuredPatch } from "diff";
@@ -11,7 +10,7 @@ import type { ParamDef } from "@/components/runbooks/param-schema";
 import { formatDuration, type RunbookDefinition } from "./definition";
 import { mayApprove, runAccess } from "./access";
 import { openGate, approvalRefusal } from "./runs";
-import { annotationEntries, RUNBOOKS_ANNOTATION } from "./sources";
+import { annotationEntries, RUNBOOKS_ANNOTATION, shown } from "./sources";
 import { occurrences } from "./schedules";
 import { loadDefinition } from "./store";
 import { TERMINAL_STATES, isTerminal } from "./state";
@@ -104,18 +103,11 @@ export async function getRunbook(db: Db, name: string, p: Principal) {
       needsApproval: access.allowed ? access.needsApproval : false,
       reason: !def ? "The current version is invalid: fix it before running" : rb.archivedAt ? "Archived" : !access.allowed ? access.reason : canRunTable ? null : "You need at least the engineer role in a team allowed to run it",
       canEdit,
-      editHint: rb.source === "ui" ? null : `Defined in ${rb.source === "file" ? displayPath(rb.sourceRef) : `the catalog (${rb.sourceRef})`}: edit it there`,
+      editHint: rb.source === "ui" ? null : `Defined in ${rb.source === "file" ? (rb.sourceRef ? shown(rb.sourceRef) : "a file") : `the catalog (${rb.sourceRef})`}: edit it there`,
     },
     confirm: def ? confirmRule(def, rb.name) : null,
     schedules,
   };
-}
-
-/** A file path as people know it: relative to the working directory (the repository) when inside it. */
-function displayPath(p: string | null): string {
-  if (!p) return "a file";
-  const rel = path.relative(process.cwd(), p);
-  return rel && !rel.startsWith("..") && !path.isAbsolute(rel) ? rel : p;
 }
 
 export async function runbookId(db: Db, name: string): Promise<{ id: string; ownerTeamId: string | null; currentVersion: number; source: string }> {

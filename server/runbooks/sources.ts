@@ -122,7 +122,7 @@ export async function syncRunbookSources(db: Db, opts: { dirs: string[]; actor?:
     seen.add(c.sourceRef);
     try {
       const r = await runAudited(db, actor, "runbook.sync", async (tx) => {
-        const res = await saveVersion(tx, { yaml, source: c.source, sourceRef: c.sourceRef, entityRef: c.entityRef, fallbackName: c.fallbackName, createdBy: actor.actorLabel, message: `synced from ${c.sourceRef}` });
+        const res = await saveVersion(tx, { yaml, source: c.source, sourceRef: c.sourceRef, entityRef: c.entityRef, fallbackName: c.fallbackName, createdBy: actor.actorLabel, message: `synced from ${shown(c.sourceRef)}` });
         if (res.change === "unchanged") throw new Unchanged(res);
         return {
           result: res,
@@ -157,6 +157,12 @@ export async function syncRunbookSources(db: Db, opts: { dirs: string[]; actor?:
     summary.archived++;
   }
   return summary;
+}
+
+/** Paths inside the working directory (the repository) as relative paths, in messages people read. */
+export function shown(ref: string): string {
+  const rel = path.relative(process.cwd(), ref);
+  return rel && !rel.startsWith("..") && !path.isAbsolute(rel) ? rel : ref;
 }
 
 function exists(p: string): boolean {
