@@ -87,7 +87,7 @@ test("the inventory page lists cloud resources (recorded, labelled demo) and fla
   await expect(page).toHaveURL(/risk=any/);
   await expect(table.locator("tr[data-resource='payments-api-1']")).toHaveCount(0);
   await table.getByRole("button", { name: "Show details of example-data-exports" }).click();
-  await expect(page.getByText("not configured")).toBeVisible();
+  await expect(page.getByText("BlockPublicAcls, IgnorePublicAcls")).toBeVisible();
   await shoot(page, "cloud-inventory");
   // And on the service page, what payments-api runs on.
   await page.goto(SERVICE);

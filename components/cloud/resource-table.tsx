@@ -15,14 +15,13 @@ export type Resource = RouterOutputs["cloud"]["resources"]["items"][number];
 /** Resources with their state, risks and catalog link; a row opens its details and (where allowed) its actions. */
 export function ResourceTable({ items, showEntity = true, canAct }: { items: Resource[]; showEntity?: boolean; canAct: boolean }) {
   const [open, setOpen] = useState<string | null>(null);
-  const cols = showEntity ? 7 : 6;
+  const cols = showEntity ? 6 : 5;
   return (
     <Table aria-label="Cloud resources">
       <thead>
         <tr>
           <Th className="w-6" />
           <Th>Name</Th>
-          <Th>Type</Th>
           <Th>Where</Th>
           <Th>State</Th>
           <Th>Risks</Th>
@@ -40,15 +39,17 @@ export function ResourceTable({ items, showEntity = true, canAct }: { items: Res
               </Td>
               <Td className="max-w-72">
                 <div className="truncate font-medium" title={r.resourceId}>{r.name}</div>
-                {r.demo ? <div className="text-xs text-muted">demo</div> : null}
+                <div className="text-xs text-muted">{TYPE_LABEL[r.type] ?? r.type}{r.demo ? " · demo" : ""}</div>
               </Td>
-              <Td className="whitespace-nowrap text-xs">{TYPE_LABEL[r.type] ?? r.type}</Td>
-              <Td className="whitespace-nowrap text-xs text-muted">{PROVIDER_LABEL[r.provider] ?? r.provider} · {r.account} · {r.region}</Td>
+              <Td className="max-w-56 text-xs text-muted">
+                <div className="truncate" title={r.account}>{PROVIDER_LABEL[r.provider] ?? r.provider} · {r.account}</div>
+                <div>{r.region}</div>
+              </Td>
               <Td><Badge tone={stateTone(r.state)}>{r.state}</Badge></Td>
               <Td>
                 <div className="flex flex-wrap gap-1">
                   {r.risks.map((k) => (
-                    <Badge key={k} tone="failing"><AlertTriangle className="size-3" aria-hidden /> {RISK_LABEL[k] ?? k}</Badge>
+                    <Badge key={k} tone="failing" className="whitespace-nowrap"><AlertTriangle className="size-3" aria-hidden /> {RISK_LABEL[k] ?? k}</Badge>
                   ))}
                 </div>
               </Td>
