@@ -196,7 +196,8 @@ export async function executeRun(db: Db, runId: string, opts: ExecuteOptions = {
       if (ac.signal.aborted) break;
       const s = steps[i]!;
       const id = stepIdOf(s, i);
-      const title = stepTitle(s, i);
+      // The name as rendered when the run was created ("Scale to 4"), not the template.
+      const title = stored.find((st) => st.index === i)?.name ?? stepTitle(s, i);
       const scope = scopeOf();
       const header = `[${i + 1}/${steps.length}] ${title}`;
 

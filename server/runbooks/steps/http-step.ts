@@ -62,14 +62,14 @@ export async function runHttpStep(ctx: StepContext): Promise<StepOutcome> {
     const cause = (err as { cause?: { code?: string; message?: string } }).cause;
     const message = timedOut ? `timed out after ${Math.round(ctx.timeoutMs / 1000)} s` : ctx.signal.aborted ? "stopped" : `request failed: ${cause?.code ?? cause?.message ?? (err as Error).message}`;
     ctx.log.system(ctx.index, `✗ ${message}`);
-    return { ok: false, timedOut, result: { status: null, error: message }, message };
+    return { ok: false, timedOut, result: { status: null, error: message, url }, message };
   }
   let read: Awaited<ReturnType<typeof readLimited>>;
   try {
     read = await readLimited(res, MAX_BODY);
   } catch (err) {
     const message = ctx.signal.aborted ? "stopped" : `reading the response failed: ${(err as Error).message}`;
-    return { ok: false, timedOut: timeout.aborted && !ctx.signal.aborted, result: { status: res.status, error: message }, message };
+    return { ok: false, timedOut: timeout.aborted && !ctx.signal.aborted, result: { status: res.status, error: message, url }, message };
   }
   const ms = Math.round(performance.now() - started);
   const expected = s.expect === undefined ? null : Array.isArray(s.expect) ? s.expect : [s.expect];
