@@ -109,8 +109,8 @@ test("custom dashboard: a PromQL panel checked by the data source, saved, opened
   await page.getByRole("button", { name: "Add panel" }).click();
   await form.getByLabel("Golden signal of a service").check();
   await form.getByLabel("Panel title").fill("Ledger latency");
-  await form.getByLabel("Service").fill("component:ledger");
-  await form.getByLabel("Signal").selectOption("latency");
+  await form.getByRole("textbox", { name: "Service", exact: true }).fill("component:ledger");
+  await form.getByRole("combobox", { name: "Signal", exact: true }).selectOption("latency");
   await form.getByRole("button", { name: "Apply panel" }).click();
   await page.getByLabel("Size of Payments API requests").selectOption("xl");
   const preview = page.getByTestId("dashboard-panel");
