@@ -118,7 +118,8 @@ test("custom dashboard: a PromQL panel checked by the data source, saved, opened
   await expect(preview.first().locator("svg.recharts-surface")).toBeVisible();
 
   await page.getByRole("button", { name: "Save dashboard" }).click();
-  await expect(page).toHaveURL(/\/dashboards\/d\/[a-z0-9]+$/);
+  await expect(page).toHaveURL(/\/dashboards\/d\/(?!new$)[a-z0-9]+$/);
+  await expect(page.getByRole("heading", { name: "Payments at a glance" })).toBeVisible();
   const link = page.url();
 
   // the shared link in a fresh tab
