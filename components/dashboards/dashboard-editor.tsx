@@ -232,7 +232,7 @@ function PanelForm({ initial, sources, onApply, onCancel }: { initial: PanelDef;
             </Select>
           </Field>
           <Field label="Size">
-            <Select value={p.size ?? "m"} onChange={(e) => setP({ ...p, size: e.target.value as NonNullable<PanelDef["size"]> })} className="w-32">
+            <Select value={p.size ?? "m"} onChange={(e) => setP({ ...p, size: e.target.value as NonNullable<PanelDef["size"]> })} className="w-36">
               {SIZES.map(([v, l]) => <option key={v} value={v}>{l}</option>)}
             </Select>
           </Field>
@@ -240,7 +240,9 @@ function PanelForm({ initial, sources, onApply, onCancel }: { initial: PanelDef;
         {p.kind === "promql" ? (
           <div className="min-[900px]:col-start-2">
             <label className="flex flex-col gap-1 text-xs font-medium text-muted">
-              PromQL (<code>$__rate_interval</code> becomes the chart&apos;s rate window)
+              <span>
+                PromQL <span className="font-normal">· <code className="font-mono">$__rate_interval</code> becomes the chart&apos;s rate window</span>
+              </span>
               <textarea
                 value={p.query}
                 onChange={(e) => setP({ ...p, query: e.target.value })}

@@ -6,6 +6,7 @@ import type { ReactNode } from "react";
 import { useTRPC, type RouterInputs } from "@/lib/trpc";
 import { Skeleton } from "@/components/ui/states";
 import { cn } from "@/components/ui/cn";
+import { SERIES_PALETTE } from "@/components/metrics/format";
 
 const SignalChart = dynamic(() => import("@/components/metrics/signal-chart"), { ssr: false, loading: () => <Skeleton className="h-[180px] w-full" /> });
 
@@ -61,6 +62,16 @@ export function PanelCard({ panel, range, actions, className }: { panel: PanelDe
       ) : data?.range ? (
         <>
           <SignalChart series={series} unit={data.unit} start={data.range.start.getTime()} end={data.range.end.getTime()} />
+          {series.length > 1 ? (
+            <ul className="mt-1 flex flex-wrap gap-x-3 gap-y-0.5 text-[11px] text-muted" aria-label={`${panel.title} series`}>
+              {series.map((s, i) => (
+                <li key={s.name} className="inline-flex items-center gap-1.5">
+                  <span className="inline-block h-0.5 w-3 rounded" style={{ background: SERIES_PALETTE[i % SERIES_PALETTE.length] }} />
+                  {s.name}
+                </li>
+              ))}
+            </ul>
+          ) : null}
           {failed.length ? <p role="alert" className="mt-1 text-xs text-failing">{failed.map((x) => `${x.label}: ${x.error}`).join(" · ")}</p> : null}
         </>
       ) : null}

@@ -1,5 +1,8 @@
 // Pure helpers of the health charts (unit-tested in tests/metrics-ui.test.ts).
 
+/** Series colours in order (charts and their legends): the accent, then the status palette. */
+export const SERIES_PALETTE = ["var(--accent)", "var(--degraded)", "var(--failing)", "var(--healthy)", "var(--muted)"];
+
 export type Unit = "none" | "req/s" | "ratio" | "seconds" | "cores" | "bytes";
 export type Point = [t: number, v: number | null];
 

@@ -8,7 +8,7 @@ import { Card, CardHeader } from "@/components/ui/card";
 import { Badge } from "@/components/ui/badge";
 import { ErrorNote, Skeleton } from "@/components/ui/states";
 import { cn } from "@/components/ui/cn";
-import { clampRange } from "./format";
+import { clampRange, SERIES_PALETTE } from "./format";
 import type { ChartMarker } from "./signal-chart";
 import { SourcePicker } from "./source-picker";
 
@@ -42,6 +42,11 @@ function markersOf(deploys: Deploy[]): ChartMarker[] {
 }
 
 const LATENCY_COLORS = ["var(--accent)", "var(--degraded)", "var(--failing)"];
+/** The colour the chart gives series i of a panel. */
+const legendColor = (panel: string, i: number) => {
+  const colors = panel === "latency" ? LATENCY_COLORS : SERIES_PALETTE;
+  return colors[i % colors.length];
+};
 
 /** The entity page's metrics: golden-signal charts, SLOs (and DORA), for one data source the user can switch. */
 export function HealthSection({ entityRef }: { entityRef: string }) {
@@ -193,7 +198,7 @@ function SignalPanel({ panel, start, end, onZoom, markers }: { panel: Panel; sta
                     onClick={() => toggle(i)}
                     className={cn("inline-flex items-center gap-1.5 rounded px-1.5 py-0.5 hover:bg-subtle", hidden.has(i) && "line-through opacity-50")}
                   >
-                    <span className="inline-block h-0.5 w-3 rounded" style={{ background: (panel.id === "latency" ? LATENCY_COLORS : ["var(--accent)", "var(--degraded)", "var(--failing)"])[i % 3] }} />
+                    <span className="inline-block h-0.5 w-3 rounded" style={{ background: legendColor(panel.id, i) }} />
                     {s.name}
                   </button>
                 </li>

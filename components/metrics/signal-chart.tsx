@@ -2,7 +2,7 @@
 // The recharts part of the Health section: loaded lazily (next/dynamic) so pages without charts do not carry recharts.
 import { useState } from "react";
 import { CartesianGrid, Line, LineChart, ReferenceArea, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis, type MouseHandlerDataParam } from "recharts";
-import { formatTick, formatValue, mergeSeries, type Point, type Unit } from "./format";
+import { formatTick, formatValue, mergeSeries, SERIES_PALETTE, type Point, type Unit } from "./format";
 
 export type ChartSeries = { name: string; points: Point[] };
 /** A vertical line at t (a deploy); hovering or focusing its flag shows `lines`. */
@@ -12,7 +12,6 @@ export type ChartMarker = { id: string; t: number; label: string; lines: string[
 const Y_AXIS = 88;
 const RIGHT = 12;
 
-const PALETTE = ["var(--accent)", "var(--degraded)", "var(--failing)", "var(--healthy)", "var(--muted)"];
 
 type Props = {
   series: ChartSeries[];
@@ -77,7 +76,7 @@ function Lines({ series, unit, start, end, colors, hidden, onZoom, markers }: Pr
   const [drag, setDrag] = useState<{ a: number; b: number } | null>(null);
   const rows = mergeSeries(series.map((s) => s.points));
   const span = end - start;
-  const palette = colors ?? PALETTE;
+  const palette = colors ?? SERIES_PALETTE;
   return (
     // the chart surface is focusable (keyboard tooltips); no focus ring for mouse users
     <ResponsiveContainer width="100%" height={180} className="[&_.recharts-surface:focus:not(:focus-visible)]:outline-none [&_.recharts-wrapper:focus:not(:focus-visible)]:outline-none">
