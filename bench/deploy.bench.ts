@@ -102,6 +102,7 @@ async function main() {
   console.log(`deploy benchmark: ${o.services} services, levels ${o.levels.join(", ")}, ${o.probes} latency probes (cpus: ${os.cpus().length}, load ${os.loadavg().map((l) => l.toFixed(1)).join(" ")})`);
   const { db, drop } = await freshDb();
   const { kubeconfig, child } = await startCluster();
+  process.on("exit", () => child.kill("SIGTERM")); // also when the benchmark crashes
   const configs = loadKubeconfigs([kubeconfig]);
   const context = [...configs.keys()][0]!;
   const kube = new ClientNodeProvider(configs, { requestTimeoutMs: 30_000 });
@@ -129,7 +130,7 @@ async function main() {
     }
     const user = await db.user.create({ data: { email: "bench@example.test", name: "Bench" } });
     await db.entity.createMany({ data: names.map((n) => ({ kind: "Component", name: n, ref: `component:default/${n}` })) });
-    const env = { ...environmentSchema.parse({ context, namespace: "default", verifySeconds: 0 }), name: "bench" };
+    const env = { ...environmentSchema.parse({ context, namespace: "default", verifySeconds: 0.01 }), name: "bench" };
     const runtime: DeploysRuntime = { environments: [env], kube, kubeError: null, metrics: () => null, heartbeatMs: 5_000, staleMs: 60_000 };
     setDeploysRuntime(runtime);
     const pool = sharedInformers(kube);
@@ -158,14 +159,27 @@ async function main() {
           continue;
         }
         const start = performance.now();
-        const deleting = core.deleteNamespacedPod({ name: victim.name, namespace: "default" });
+        // During rollouts the controller may delete the pod first (404): that probe is skipped.
+        const deleting = core.deleteNamespacedPod({ name: victim.name, namespace: "default" }).then(
+          () => true,
+          (err: { code?: number }) => {
+            if (err?.code === 404) return false;
+            throw err;
+          },
+        );
+        const gone = deleting.then((ok) => (ok ? new Promise<never>(() => undefined) : ("gone" as const)));
+        let ended: number | null = null;
         for (;;) {
-          view = (await it.next()).value as WorkloadView;
+          const next = await Promise.race([it.next(), gone]);
+          if (next === "gone") break;
+          view = next.value as WorkloadView;
           const p = view.pods.find((x) => x.name === victim.name);
-          if (!p || p.terminating) break;
+          if (!p || p.terminating) {
+            ended = performance.now();
+            break;
+          }
         }
-        out.push(performance.now() - start);
-        await deleting;
+        if (ended !== null && (await deleting)) out.push(ended - start);
         ctl.abort();
         await it.return?.(undefined);
         await sleep(100);
@@ -185,13 +199,13 @@ async function main() {
       const chosen = names.slice(0, n);
       const seen = new Map<string, number>(); // workload → when the watch event showing its rollout complete arrived
       const image = (svc: string) => `registry.bench/${svc}:1.${version}.0`;
-      const off = deps.on((c) => {
-        const obj = c.object as KubeObject | undefined;
-        if (!obj) return;
+      const note = (obj: KubeObject) => {
         const w = toWorkload(obj);
         if (!chosen.includes(w.name) || seen.has(w.name)) return;
         if (w.containers[0]?.image === image(w.name) && rolloutStatusOf(w).state === "complete") seen.set(w.name, Date.now());
-      });
+      };
+      // (a relist after a broken watch arrives as SYNC: look at every object then)
+      const off = deps.on((c) => (c.object ? note(c.object) : c.type === "SYNC" ? deps.list().forEach(note) : undefined));
       const ids: string[] = [];
       for (const svc of chosen) {
         const d = await db.deploy.create({

@@ -1,6 +1,6 @@
 import { env, environmentSchema, type EnvironmentConfig, type Env } from "@/server/env";
 import { ClientNodeProvider, loadKubeconfigs, splitKubeconfigPaths, type KubernetesProvider } from "@/server/providers/kubernetes";
-import { metricsSource, type MetricsSource } from "@/server/metrics/source";
+import { metricsSources, type MetricsSource } from "@/server/metrics/source";
 
 export type Environment = EnvironmentConfig & { name: string };
 
@@ -46,7 +46,13 @@ export function runtimeFromEnv(e: Env): DeploysRuntime {
   } catch (err) {
     kubeError = `OPSDECK_KUBECONFIG: ${(err as Error).message}`;
   }
-  return { environments: environmentsFromEnv(e), kube, kubeError, metrics: () => metricsSource(), heartbeatMs: 5_000, staleMs: 30_000 };
+  return { environments: environmentsFromEnv(e), kube, kubeError, metrics: metricsForEnvironment, heartbeatMs: 5_000, staleMs: 30_000 };
+}
+
+/** The data source configured for this environment (OPSDECK_METRICS_SOURCES `environment`), else the default one. */
+function metricsForEnvironment(environment: string): MetricsSource | null {
+  const sources = metricsSources();
+  return sources.list.find((s) => s.environment === environment) ?? sources.fallback;
 }
 
 const g = globalThis as unknown as { opsdeckDeploysRuntime?: DeploysRuntime };

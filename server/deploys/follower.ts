@@ -51,6 +51,7 @@ type Followed = {
   verifyUntil: number;
   baseline: Map<string, number>;
   progressKey: string;
+  progressAt: number;
   stepId: bigint | null;
   unreachableSince: number | null;
   timer: NodeJS.Timeout | null;
@@ -70,6 +71,8 @@ const ACTIVE_STEP_NAMES = ["rollout", "canary", "analysis", "promote", "verify"]
 const UNREACHABLE_LIMIT_MS = 120_000;
 /** A Deployment whose image another writer changed during the rollout is noticed after this grace period. */
 const FOREIGN_CHANGE_GRACE_MS = 15_000;
+/** At most one timeline progress write per deploy per this many ms. */
+const PROGRESS_MS = 400;
 
 export const canaryName = (workload: string) => `${workload}-canary`;
 
@@ -183,6 +186,7 @@ export class RolloutFollower {
       verifyUntil: phase === "verify" ? (verifyStep?.startedAt.getTime() ?? Date.now()) + env.verifySeconds * 1000 : 0,
       baseline: new Map(),
       progressKey: "",
+      progressAt: 0,
       stepId: running?.id ?? null,
       unreachableSince: null,
       timer: null,
@@ -457,10 +461,21 @@ export class RolloutFollower {
   }
 
   /** Updates the running step's message and figures when they changed (the timeline shows replicas moving). */
+  /**
+   * Updates the running step's message and figures when they changed (the timeline shows replicas moving), at most every
+   * PROGRESS_MS per deploy: with hundreds of rollouts, every pod event would otherwise be a write and two notifications.
+   * A change inside the interval is written by a trailing re-evaluation; state moves are never delayed by this.
+   */
   private async progress(f: Followed, data: Record<string, unknown> & { message: string }) {
     const key = JSON.stringify(data);
     if (key === f.progressKey || !f.stepId) return;
+    const wait = f.progressAt + PROGRESS_MS - Date.now();
+    if (wait > 0) {
+      if (!f.timer) this.at(f, Date.now() + wait);
+      return;
+    }
     f.progressKey = key;
+    f.progressAt = Date.now();
     await this.db.deployStep.update({ where: { id: f.stepId }, data: { message: data.message, data: data as Prisma.InputJsonValue } });
     await deploysChanged(this.db, f.id);
   }
