@@ -21,8 +21,10 @@ export const RISK_LABEL: Record<string, string> = {
 export const PROVIDER_LABEL: Record<string, string> = { aws: "AWS", gcp: "Google Cloud", azure: "Azure" };
 
 /** Run state on the status palette: running healthy, stopped degraded, gone failing, the rest unknown. */
-export function stateTone(state: string): "healthy" | "degraded" | "failing" | "unknown" {
+export function stateTone(state: string, type = ""): "healthy" | "degraded" | "failing" | "unknown" {
   const s = state.toLowerCase();
+  // Compute Engine calls a stopped VM TERMINATED (it can be started again).
+  if (type === "gce.instance" && s === "terminated") return "degraded";
   if (["running", "available", "active", "inservice"].includes(s) || /in service/.test(s)) return "healthy";
   if (["stopped", "stopping", "terminated-soon", "suspended"].includes(s)) return "degraded";
   if (["terminated", "failed", "deleting"].includes(s)) return "failing";

@@ -45,7 +45,7 @@ export function ResourceTable({ items, showEntity = true, canAct }: { items: Res
                 <div className="truncate" title={r.account}>{PROVIDER_LABEL[r.provider] ?? r.provider} · {r.account}</div>
                 <div>{r.region}</div>
               </Td>
-              <Td><Badge tone={stateTone(r.state)}>{r.state}</Badge></Td>
+              <Td><Badge tone={stateTone(r.state, r.type)}>{r.state}</Badge></Td>
               <Td>
                 <div className="flex flex-wrap gap-1">
                   {r.risks.map((k) => (
