@@ -1,6 +1,9 @@
 import type { Db } from "@/server/db/client";
 import type { Principal } from "@/server/auth/roles";
 import { callerFor, makeTeam, makeUser, uniq } from "./helpers/fixtures";
+import { until } from "./deploys-fixtures";
+
+export { until };
 
 // Shared by tests/runbooks-*.test.ts: a team with people in every role, runbooks created through the API, waiting
 // for runs, reading their logs.
@@ -31,18 +34,6 @@ export async function crew(db: Db) {
 
 export async function createRunbook(db: Db, author: Principal, yaml: string) {
   return callerFor(db, author).runbooks.create({ yaml });
-}
-
-export async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    last = v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 export async function waitRun(db: Db, id: string, states: string[] = TERMINAL, timeoutMs = 20_000) {

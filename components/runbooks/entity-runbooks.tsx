@@ -5,9 +5,8 @@ import { BookOpen, ShieldAlert } from "lucide-react";
 import { useTRPC } from "@/lib/trpc";
 import { Card, CardHeader } from "@/components/ui/card";
 import { Badge } from "@/components/ui/badge";
-import { RunStateBadge } from "./run-state-badge";
+import { LastRun } from "./run-state-badge";
 import { summaryOf } from "./prose";
-import { when } from "./format";
 
 /** Runbooks attached to a catalog entity (metadata.service, or the opsdeck.dev/runbooks annotation); nothing when none. */
 export function EntityRunbooks({ entityRef }: { entityRef: string }) {
@@ -25,13 +24,7 @@ export function EntityRunbooks({ entityRef }: { entityRef: string }) {
               {r.dangerous ? <Badge tone="degraded" className="ml-1.5"><ShieldAlert className="size-3" aria-hidden /> dangerous</Badge> : null}
               {r.description ? <span className="block truncate text-xs text-muted">{summaryOf(r.description)}</span> : null}
             </span>
-            {r.lastRunState && r.lastRunId ? (
-              <Link href={`/runbooks/runs/${r.lastRunId}`} className="flex items-center gap-1.5 text-xs text-muted hover:text-fg">
-                <RunStateBadge state={r.lastRunState} /> {when(r.lastRunAt)}
-              </Link>
-            ) : (
-              <span className="text-xs text-muted">never run</span>
-            )}
+            <LastRun r={r} />
           </li>
         ))}
       </ul>

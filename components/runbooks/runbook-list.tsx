@@ -12,9 +12,8 @@ import { Input, Select } from "@/components/ui/input";
 import { Badge } from "@/components/ui/badge";
 import { EmptyState, ErrorNote, TableSkeleton } from "@/components/ui/states";
 import { Table, Td, Th, Tr } from "@/components/ui/table";
-import { RunStateBadge } from "./run-state-badge";
+import { LastRun } from "./run-state-badge";
 import { summaryOf } from "./prose";
-import { when } from "./format";
 
 /** /runbooks: every runbook, searchable, by owner, with how its last run went. */
 export function RunbookList({ canCreate, canReload }: { canCreate: boolean; canReload: boolean }) {
@@ -113,13 +112,7 @@ export function RunbookList({ canCreate, canReload }: { canCreate: boolean; canR
                   </Td>
                   <Td className="text-sm">{r.ownerTeam ? <Link href={`/teams/${r.ownerTeam.slug}`} className="hover:underline">{r.ownerTeam.name}</Link> : <span className="text-muted">{r.ownerSlug || "—"}</span>}</Td>
                   <Td>
-                    {r.lastRunState && r.lastRunId ? (
-                      <Link href={`/runbooks/runs/${r.lastRunId}`} className="flex items-center gap-2 text-xs text-muted hover:text-fg">
-                        <RunStateBadge state={r.lastRunState} /> {when(r.lastRunAt)}
-                      </Link>
-                    ) : (
-                      <span className="text-xs text-muted">never run</span>
-                    )}
+                    <LastRun r={r} />
                   </Td>
                 </Tr>
               ))}
