@@ -249,6 +249,10 @@ async function main() {
         if (t !== undefined) lat.push(Math.max(0, s.startedAt.getTime() - t));
       }
       const failed = deploys.filter((d) => d.state !== "succeeded").length;
+      if (failed) {
+        const why = await db.deploy.groupBy({ by: ["state", "message"], where: { id: { in: ids }, state: { not: "succeeded" } }, _count: true });
+        for (const w of why) console.log(`  not succeeded: ${w._count} × ${w.state}: ${w.message.replace(/svc-\d+/g, "svc-…").slice(0, 200)}`);
+      }
       const r = { n, p50: pct(lat, 50), p95: pct(lat, 95), max: Math.max(...lat), wall, probeP95: pct(probeLat, 95), ok: pct(lat, 95) <= TARGET_MS && failed === 0 };
       results.push(r);
       console.log(

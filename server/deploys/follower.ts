@@ -23,7 +23,7 @@ import { findEnvironment, type DeploysRuntime, type Environment } from "./config
 import { createRollback, planRollback, revisionWithImage } from "./rollback";
 import { CANARY_LABEL, CANARY_VALUE, loadService, targetOf } from "./services";
 import { FOLLOWED_STATES, move, workerActor, type Move } from "./state-machine";
-import { deploysChanged } from "./topics";
+import { deployStepChanged, deploysChanged } from "./topics";
 
 /**
  * The rollout follower: one per worker process. It starts deploys (the `deploys_run` job hands them over) and follows
@@ -477,7 +477,7 @@ export class RolloutFollower {
     f.progressKey = key;
     f.progressAt = Date.now();
     await this.db.deployStep.update({ where: { id: f.stepId }, data: { message: data.message, data: data as Prisma.InputJsonValue } });
-    await deploysChanged(this.db, f.id);
+    await deployStepChanged(this.db, f.id);
   }
 
   private async finishStep(f: Followed, status: "succeeded" | "failed", message: string) {

@@ -20,7 +20,7 @@ import { deployDetail, deployListSelect, pendingApprovals } from "./queries";
 import { environmentOrThrow } from "./request";
 import { CANARY_LABEL, CANARY_VALUE, DEPLOYMENT_ANNOTATION, deployContainer, loadService, targetOf, workloadSelectors, type Service } from "./services";
 import { ACTIVE_STATES } from "./state-machine";
-import { DEPLOYS_TOPIC, deployTopic } from "./topics";
+import { DEPLOYS_TOPIC, deployTopic, serviceDeploysTopic } from "./topics";
 
 /** Streams one deploy (timeline, approvals, analysis) as it changes; ends once nothing can change it any more. */
 export function watchDeploy(db: Db, principal: Principal, id: string, signal: AbortSignal | undefined) {
@@ -138,7 +138,7 @@ export async function* watchWorkload(db: Db, input: { entityRef: string; environ
   };
   ctl.signal.addEventListener("abort", () => wake?.(), { once: true });
   try {
-    const deployEvents = await subscribe(db, DEPLOYS_TOPIC, ctl.signal);
+    const deployEvents = await subscribe(db, serviceDeploysTopic(service.ref, env.name), ctl.signal);
     void (async () => {
       for await (const _ of deployEvents) {
         historyDirty = true;
