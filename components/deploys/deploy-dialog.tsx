@@ -43,6 +43,9 @@ export function DeployDialog({
   const [reason, setReason] = useState("");
   const [breakGlass, setBreakGlass] = useState(false);
   const opts = useQuery(trpc.deploys.options.queryOptions({ entityRef, environment }, { enabled: open, staleTime: 5_000 }));
+  // "Deploy this build": successful CI builds that produced a version; their commit travels with the deploy (DORA lead time).
+  const builds = useQuery(trpc.ci.recentBuilds.queryOptions({ entityRef, limit: 6 }, { enabled: open, staleTime: 10_000 }));
+  const chosenBuild = builds.data?.find((b) => b.version === version.trim());
   const request = useMutation(
     trpc.deploys.request.mutationOptions({
       onSuccess: (r) => {
@@ -62,7 +65,8 @@ export function DeployDialog({
   const blocked = Boolean(o?.active) || Boolean(o?.clusterError) || (frozen && !(breakGlass && o?.canBreakGlass));
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    request.mutate({ entityRef, environment, version: version.trim(), strategy, reason: reason.trim(), breakGlass: frozen && breakGlass });
+    const commit = chosenBuild?.commitSha ? { commitSha: chosenBuild.commitSha.toLowerCase(), commitTime: chosenBuild.commitTime ?? undefined } : {};
+    request.mutate({ entityRef, environment, version: version.trim(), strategy, reason: reason.trim(), breakGlass: frozen && breakGlass, ...commit });
   };
 
   return (
@@ -128,6 +132,24 @@ export function DeployDialog({
               >
                 {v.version}
                 {v.current ? " (running)" : ""}
+              </button>
+            ))}
+          </div>
+        ) : null}
+
+        {builds.data?.length ? (
+          <div className="-mt-2 flex flex-wrap items-center gap-1.5 text-xs" data-testid="deploy-builds">
+            <span className="text-muted">Builds:</span>
+            {builds.data.map((b) => (
+              <button
+                key={b.id}
+                type="button"
+                onClick={() => setVersion(b.version)}
+                title={`${b.providerLabel} ${b.pipeline}${b.number ? ` #${b.number}` : ""}${b.commitSha ? ` · ${b.commitSha.slice(0, 7)}` : ""}${b.finishedAt ? ` · ${ago(b.finishedAt)}` : ""}${b.demo ? " · demo data" : ""}`}
+                className={cn("rounded border px-1.5 py-px font-mono hover:border-accent", chosenBuild?.id === b.id ? "border-accent text-accent" : "border-border")}
+              >
+                {b.version}
+                {b.commitSha ? <span className="ml-1 text-muted">{b.commitSha.slice(0, 7)}</span> : null}
               </button>
             ))}
           </div>
