@@ -149,7 +149,7 @@ export function DeployDialog({
                 className={cn("rounded border px-1.5 py-px font-mono hover:border-accent", chosenBuild?.id === b.id ? "border-accent text-accent" : "border-border")}
               >
                 {b.version}
-                {b.commitSha ? <span className="ml-1 text-muted">{b.commitSha.slice(0, 7)}</span> : null}
+                {b.commitSha && !b.version.startsWith(b.commitSha.slice(0, 7)) ? <span className="ml-1 text-muted">{b.commitSha.slice(0, 7)}</span> : null}
               </button>
             ))}
           </div>

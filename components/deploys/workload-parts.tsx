@@ -69,7 +69,7 @@ export function PodsTable({ pods, image }: { pods: Pod[]; image?: string | null 
         {pods.map((p) => (
           <Tr key={p.uid || p.name} data-testid="pod-row" data-pod={p.name} data-status={p.status} className={cn(p.terminating && "opacity-60")}>
             <Td className="font-mono text-xs">
-              <span className="flex items-center gap-2">
+              <span className="flex items-center gap-2 whitespace-nowrap">
                 <StatusDot status={podTone(p)} />
                 {p.name}
                 {p.track === "canary" ? <Badge tone="accent">canary</Badge> : null}
@@ -82,8 +82,8 @@ export function PodsTable({ pods, image }: { pods: Pod[]; image?: string | null 
               <span className="ml-1.5 text-xs text-muted">{p.readyContainers}/{p.totalContainers}</span>
             </Td>
             <Td className={cn("text-right font-mono text-xs", p.restarts > 0 && "text-degraded")}>{p.restarts}</Td>
-            <Td className="text-xs text-muted" title={p.createdAt ?? undefined}>{age(p.createdAt, now)}</Td>
-            <Td className="text-xs text-muted">{p.node ?? "—"}</Td>
+            <Td className="whitespace-nowrap text-xs text-muted" title={p.createdAt ?? undefined}>{age(p.createdAt, now)}</Td>
+            <Td className="whitespace-nowrap text-xs text-muted">{p.node ?? "—"}</Td>
             <Td className="font-mono text-xs">
               {p.images.map((i) => (
                 <span key={i} className={cn(image && i !== image && "text-muted")} title={i}>
@@ -131,7 +131,7 @@ export function HistoryTable({ history, onRollback }: { history: WorkloadView["h
           <Th>State</Th>
           <Th>By</Th>
           <Th>When</Th>
-          <Th className="sr-only">Actions</Th>
+          <Th><span className="sr-only">Actions</span></Th>
         </tr>
       </thead>
       <tbody>
