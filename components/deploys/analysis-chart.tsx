@@ -15,37 +15,32 @@ export default function AnalysisChart({ points }: { points: AnalysisPoint[] }) {
     canaryLat: p.canaryLatencyMs === null ? null : Math.round(p.canaryLatencyMs),
     stableLat: p.stableLatencyMs === null ? null : Math.round(p.stableLatencyMs),
   }));
-  const tooltip = { contentStyle: { background: "var(--card)", border: "1px solid var(--border)", fontSize: 12 }, labelStyle: { color: "var(--fg)" } };
   return (
     <div className="grid gap-4 md:grid-cols-2" data-testid="analysis-chart">
-      <figure>
-        <figcaption className="mb-1 text-xs font-medium text-muted">Error rate (%)</figcaption>
-        <ResponsiveContainer width="100%" height={180}>
-          <BarChart data={data} margin={{ top: 4, right: 8, bottom: 0, left: 0 }}>
-            <CartesianGrid stroke="var(--border)" vertical={false} />
-            <XAxis dataKey="name" tick={axis} stroke="var(--border)" />
-            <YAxis tick={axis} stroke="var(--border)" width={44} />
-            <Tooltip {...tooltip} />
-            <Legend wrapperStyle={{ fontSize: 11 }} />
-            <Bar dataKey="stableErr" name="stable" fill="var(--muted)" isAnimationActive={false} />
-            <Bar dataKey="canaryErr" name="canary" fill="var(--accent)" isAnimationActive={false} />
-          </BarChart>
-        </ResponsiveContainer>
-      </figure>
-      <figure>
-        <figcaption className="mb-1 text-xs font-medium text-muted">p95 latency (ms)</figcaption>
-        <ResponsiveContainer width="100%" height={180}>
-          <BarChart data={data} margin={{ top: 4, right: 8, bottom: 0, left: 0 }}>
-            <CartesianGrid stroke="var(--border)" vertical={false} />
-            <XAxis dataKey="name" tick={axis} stroke="var(--border)" />
-            <YAxis tick={axis} stroke="var(--border)" width={44} />
-            <Tooltip {...tooltip} />
-            <Legend wrapperStyle={{ fontSize: 11 }} />
-            <Bar dataKey="stableLat" name="stable" fill="var(--muted)" isAnimationActive={false} />
-            <Bar dataKey="canaryLat" name="canary" fill="var(--accent)" isAnimationActive={false} />
-          </BarChart>
-        </ResponsiveContainer>
-      </figure>
+      <Pair title="Error rate (%)" data={data} canary="canaryErr" stable="stableErr" />
+      <Pair title="p95 latency (ms)" data={data} canary="canaryLat" stable="stableLat" />
     </div>
+  );
+}
+
+const tooltip = { contentStyle: { background: "var(--card)", border: "1px solid var(--border)", fontSize: 12 }, labelStyle: { color: "var(--fg)" } };
+
+/** Stable (grey) and canary (accent) bars side by side per interval. */
+function Pair({ title, data, canary, stable }: { title: string; data: Record<string, unknown>[]; canary: string; stable: string }) {
+  return (
+    <figure>
+      <figcaption className="mb-1 text-xs font-medium text-muted">{title}</figcaption>
+      <ResponsiveContainer width="100%" height={180}>
+        <BarChart data={data} margin={{ top: 4, right: 8, bottom: 0, left: 0 }}>
+          <CartesianGrid stroke="var(--border)" vertical={false} />
+          <XAxis dataKey="name" tick={axis} stroke="var(--border)" />
+          <YAxis tick={axis} stroke="var(--border)" width={44} />
+          <Tooltip {...tooltip} />
+          <Legend wrapperStyle={{ fontSize: 11 }} />
+          <Bar dataKey={stable} name="stable" fill="var(--muted)" isAnimationActive={false} />
+          <Bar dataKey={canary} name="canary" fill="var(--accent)" isAnimationActive={false} />
+        </BarChart>
+      </ResponsiveContainer>
+    </figure>
   );
 }

@@ -8,13 +8,18 @@ export const scaleInput = envInput.extend({ replicas: z.number().int().min(0).ma
 /** Cluster calls inside the audited transaction get time for a slow API server (the provider times out at 10 s). */
 const CLUSTER_TX = { timeoutMs: 30_000 };
 
-/** workloads.restart: `kubectl rollout restart` of the service's Deployment; audited with the restart time. */
-export async function restartWorkload(ctx: MutationCtx, input: z.output<typeof envInput>) {
+/** The service's stable Deployment in the environment, and what it takes to act on it. */
+async function resolve(ctx: MutationCtx, input: z.output<typeof envInput>) {
   const rt = deploysRuntime();
   const env = environmentOrThrow(rt, input.environment);
   const service = await loadService(ctx.db, input.entityRef);
   const kube = kubeOrThrow(rt);
-  const w = await workloadOrThrow(kube, env, service);
+  return { env, service, kube, w: await workloadOrThrow(kube, env, service) };
+}
+
+/** workloads.restart: `kubectl rollout restart` of the service's Deployment; audited with the restart time. */
+export async function restartWorkload(ctx: MutationCtx, input: z.output<typeof envInput>) {
+  const { env, service, kube, w } = await resolve(ctx, input);
   return ctx.audited(async () => {
     const after = await withCluster(env, () => kube.restart(targetOf(env), w.name));
     return {
@@ -28,11 +33,7 @@ export async function restartWorkload(ctx: MutationCtx, input: z.output<typeof e
 
 /** workloads.scale: sets the Deployment's replicas; audited with before and after. */
 export async function scaleWorkload(ctx: MutationCtx, input: z.output<typeof scaleInput>) {
-  const rt = deploysRuntime();
-  const env = environmentOrThrow(rt, input.environment);
-  const service = await loadService(ctx.db, input.entityRef);
-  const kube = kubeOrThrow(rt);
-  const w = await workloadOrThrow(kube, env, service);
+  const { env, service, kube, w } = await resolve(ctx, input);
   return ctx.audited(async () => {
     const after = await withCluster(env, () => kube.scale(targetOf(env), w.name, input.replicas));
     return {
