@@ -29,7 +29,24 @@ export type EventPayload = Record<string, string | number | boolean | null>;
 export type BusEvent = { topic: string; payload: EventPayload; resync?: boolean };
 
 type BusMode = { kind: "notify"; url: string } | { kind: "local" };
-const modes = new WeakMap<object, BusMode>();
+
+/**
+ * Process-wide state lives on globalThis: Next bundles instrumentation (the inline worker) and route handlers as separate
+ * module graphs, so module-level variables would give each its own bus and the worker's events would never reach the
+ * subscriptions served by route handlers.
+ */
+type BusState = { modes: WeakMap<object, BusMode>; local: EventEmitter; listeners: Map<string, Listener> };
+const anchor = globalThis as unknown as { opsdeckEventBus?: BusState };
+function state(): BusState {
+  if (!anchor.opsdeckEventBus) {
+    const local = new EventEmitter();
+    local.setMaxListeners(0);
+    anchor.opsdeckEventBus = { modes: new WeakMap(), local, listeners: new Map() };
+  }
+  return anchor.opsdeckEventBus;
+}
+const modes = { get: (k: object) => state().modes.get(k), set: (k: object, v: BusMode) => state().modes.set(k, v) };
+const local = () => state().local;
 
 /** Called by createDb: remembers how events travel for this client. */
 export function registerEventMode(db: object, mode: BusMode): void {
@@ -40,9 +57,6 @@ function modeOf(db: Db): BusMode {
   return modes.get(db) ?? { kind: "local" };
 }
 
-const local = new EventEmitter();
-local.setMaxListeners(0);
-
 /**
  * Announces a change. Call it AFTER the transaction that made the change committed (readers must find the new rows).
  * Never throws: a failed notification is logged, the change itself is already durable.
@@ -50,7 +64,7 @@ local.setMaxListeners(0);
 export async function publish(db: Db, topic: string, payload: EventPayload = {}): Promise<void> {
   const mode = modeOf(db);
   if (mode.kind === "local") {
-    local.emit(eventKey(mode, topic), { topic, payload } satisfies BusEvent);
+    local().emit(eventKey(mode, topic), { topic, payload } satisfies BusEvent);
     return;
   }
   const text = JSON.stringify({ topic, payload });
@@ -99,7 +113,7 @@ class Listener {
       if (msg.channel !== CHANNEL || !msg.payload) return;
       try {
         const ev = JSON.parse(msg.payload) as BusEvent;
-        local.emit(`${this.url}\0${ev.topic}`, ev);
+        local().emit(`${this.url}\0${ev.topic}`, ev);
       } catch (err) {
         log.warn({ err }, "malformed event payload ignored");
       }
@@ -123,7 +137,7 @@ class Listener {
       this.connecting = this.connect()
         .then(() => {
           // Whatever happened while we were away is unknown: every subscriber re-reads.
-          local.emit(`${this.url}\0*resync`);
+          local().emit(`${this.url}\0*resync`);
         })
         .catch((err: Error) => {
           log.warn({ err: err.message }, "event listener reconnect failed");
@@ -134,9 +148,8 @@ class Listener {
   }
 }
 
-const listeners = new Map<string, Listener>();
-
 function listenerFor(url: string): Listener {
+  const listeners = state().listeners;
   let l = listeners.get(url);
   if (!l) {
     l = new Listener(url, () => listeners.delete(url));
@@ -166,16 +179,16 @@ export async function subscribe(db: Db, topics: string | string[], signal?: Abor
   };
   const onResync = () => push({ topic: "*", payload: {}, resync: true });
   const keys = list.map((t) => eventKey(mode, t));
-  for (const k of keys) local.on(k, push);
+  for (const k of keys) local().on(k, push);
   let listener: Listener | null = null;
   if (mode.kind === "notify") {
     listener = listenerFor(mode.url);
-    local.on(`${mode.url}\0*resync`, onResync);
+    local().on(`${mode.url}\0*resync`, onResync);
     try {
       await listener.acquire();
     } catch (err) {
-      for (const k of keys) local.off(k, push);
-      local.off(`${mode.url}\0*resync`, onResync);
+      for (const k of keys) local().off(k, push);
+      local().off(`${mode.url}\0*resync`, onResync);
       listener.release();
       throw err;
     }
@@ -184,8 +197,8 @@ export async function subscribe(db: Db, topics: string | string[], signal?: Abor
   const stop = () => {
     if (done) return;
     done = true;
-    for (const k of keys) local.off(k, push);
-    if (mode.kind === "notify") local.off(`${mode.url}\0*resync`, onResync);
+    for (const k of keys) local().off(k, push);
+    if (mode.kind === "notify") local().off(`${mode.url}\0*resync`, onResync);
     listener?.release();
     wake?.();
   };
