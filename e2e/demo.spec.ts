@@ -31,6 +31,10 @@ test("zero-setup: a demo admin's membership change is audited in the embedded da
   // the demo sign-in itself is audited
   await page.goto(`${DEMO_APP}/audit?action=auth.signin`);
   await expect(page.getByTestId("audit-table").locator("tr[data-action='auth.signin']").first()).toContainText("alice@demo.opsdeck.dev");
+  // Put Dave back: later specs on the same demo database rely on him being the demo viewer.
+  await page.goto(`${DEMO_APP}/teams/payments`);
+  await page.getByLabel("Role of dave@demo.opsdeck.dev").selectOption("viewer");
+  await expect(page.getByText("Role set to viewer")).toBeVisible();
 });
 
 test("zero-setup: readiness reports the embedded database migrated", async ({ request }) => {
