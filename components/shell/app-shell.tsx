@@ -5,6 +5,7 @@ import type { ReactNode } from "react";
 import { LogOut } from "lucide-react";
 import { cn } from "@/components/ui/cn";
 import { Button } from "@/components/ui/button";
+import { isWithin } from "@/components/ui/sub-nav";
 import { NAV } from "./nav";
 import { ThemeToggle } from "./theme-toggle";
 import { CommandPalette } from "./command-palette";
@@ -14,7 +15,6 @@ export type ShellUser = { name: string; email: string; isGlobalAdmin: boolean; p
 export function AppShell({ user, demoMode, signOutAction, children }: { user: ShellUser; demoMode: boolean; signOutAction: () => Promise<void>; children: ReactNode }) {
   const pathname = usePathname();
   const nav = NAV.filter((n) => !("permission" in n) || user.permissions.includes(n.permission));
-  const active = (href: string) => (href === "/" ? pathname === "/" : pathname.startsWith(href));
   return (
     <div className="flex min-h-screen flex-col">
       {demoMode ? (
@@ -33,11 +33,11 @@ export function AppShell({ user, demoMode, signOutAction, children }: { user: Sh
               <Link
                 key={n.href}
                 href={n.href}
-                aria-current={active(n.href) ? "page" : undefined}
+                aria-current={isWithin(pathname, n.href) ? "page" : undefined}
                 title={n.label}
                 className={cn(
                   "flex items-center gap-2.5 rounded-md px-2.5 py-1.5 text-sm text-muted hover:bg-subtle hover:text-fg",
-                  active(n.href) && "bg-subtle font-medium text-fg",
+                  isWithin(pathname, n.href) && "bg-subtle font-medium text-fg",
                 )}
               >
                 <n.icon className="size-4 shrink-0" />
