@@ -61,6 +61,10 @@ export async function refreshInventory(db: Db, providers: CloudProvider[], opts:
       const link = await entityLinker(tx);
       const s: RefreshSummary = { resources: 0, added: 0, removed: 0, failedScopes: 0, scopes: 0, durationMs: 0 };
       for (const a of answers) {
+        // Which of this answer's resources are already cached: one query, not one per resource.
+        const known = new Set(
+          (await tx.cloudResource.findMany({ where: { provider: a.provider.kind, resourceId: { in: a.resources.map((r) => r.resourceId) } }, select: { resourceId: true } })).map((r) => r.resourceId),
+        );
         for (const r of a.resources) {
           const data = {
             account: r.account,
@@ -76,9 +80,9 @@ export async function refreshInventory(db: Db, providers: CloudProvider[], opts:
             demo: opts.demo ?? false,
             refreshedAt: now,
           };
-          const existed = await tx.cloudResource.findUnique({ where: { provider_resourceId: { provider: r.provider, resourceId: r.resourceId } }, select: { id: true } });
           await tx.cloudResource.upsert({ where: { provider_resourceId: { provider: r.provider, resourceId: r.resourceId } }, create: { provider: r.provider, resourceId: r.resourceId, ...data }, update: data });
-          if (!existed) s.added++;
+          if (!known.has(r.resourceId)) s.added++;
+          known.add(r.resourceId);
           s.resources++;
         }
         for (const sc of a.scopes) {
