@@ -148,18 +148,27 @@ export async function dashboardScope(db: Db, id: string): Promise<{ teamIds: str
  * does not block saving (the panel will show the error when viewed).
  */
 export async function checkPanels(db: Db, sources: MetricsSources, panels: readonly Panel[]): Promise<void> {
-  for (const p of panels) {
+  // One catalog read for every signal panel and the data sources asked in parallel; the first failing panel (in
+  // display order) is the one reported, as a panel-by-panel check would.
+  const refs = [...new Set(panels.flatMap((p) => (p.kind === "signal" ? [canonicalRefOf(p.entityRef)] : [])))];
+  const [entities, verdicts] = await Promise.all([
+    refs.length ? db.entity.findMany({ where: { ref: { in: refs } }, select: { ref: true, kind: true } }) : [],
+    Promise.allSettled(panels.map((p) => (p.kind === "promql" && (!p.source || sources.get(p.source)) ? validatePromql(sources, p.query, p.source) : null))),
+  ]);
+  const kindOf = new Map(entities.map((e) => [e.ref, e.kind]));
+  panels.forEach((p, i) => {
     const where = `Panel "${p.title}"`;
     if (p.source && !sources.get(p.source)) throw new TRPCError({ code: "BAD_REQUEST", message: `${where}: unknown data source "${p.source}"` });
     if (p.kind === "signal") {
-      const e = await db.entity.findUnique({ where: { ref: canonicalRefOf(p.entityRef) }, select: { kind: true } });
-      if (!e) throw new TRPCError({ code: "BAD_REQUEST", message: `${where}: ${p.entityRef} is not in the catalog` });
-      if (e.kind !== "Component") throw new TRPCError({ code: "BAD_REQUEST", message: `${where}: golden signals exist for Components, not ${e.kind}` });
-      continue;
+      const kind = kindOf.get(canonicalRefOf(p.entityRef));
+      if (!kind) throw new TRPCError({ code: "BAD_REQUEST", message: `${where}: ${p.entityRef} is not in the catalog` });
+      if (kind !== "Component") throw new TRPCError({ code: "BAD_REQUEST", message: `${where}: golden signals exist for Components, not ${kind}` });
+      return;
     }
-    const error = await validatePromql(sources, p.query, p.source);
-    if (error) throw new TRPCError({ code: "BAD_REQUEST", message: `${where}: ${error}` });
-  }
+    const verdict = verdicts[i]!;
+    if (verdict.status === "rejected") throw verdict.reason;
+    if (verdict.value) throw new TRPCError({ code: "BAD_REQUEST", message: `${where}: ${verdict.value}` });
+  });
 }
 
 /** The data source's verdict on a query: null when it parses (or the source cannot be asked), else the parser's message. */
