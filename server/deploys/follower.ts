@@ -460,7 +460,6 @@ export class RolloutFollower {
     return s?.id ?? null;
   }
 
-  /** Updates the running step's message and figures when they changed (the timeline shows replicas moving). */
   /**
    * Updates the running step's message and figures when they changed (the timeline shows replicas moving), at most every
    * PROGRESS_MS per deploy: with hundreds of rollouts, every pod event would otherwise be a write and two notifications.

@@ -50,8 +50,6 @@ export const deployListSelect = {
   approvedBy: { select: { id: true, name: true, email: true } },
 } satisfies Prisma.DeploySelect;
 
-export type DeployListItem = Prisma.DeployGetPayload<{ select: typeof deployListSelect }>;
-
 /** Deploys, newest first, keyset-paginated on (createdAt, id). */
 export async function listDeploys(db: Db, principal: Principal, input: z.output<typeof listInput>) {
   const where: Prisma.DeployWhereInput = {

@@ -1,6 +1,6 @@
 import { TRPCError } from "@trpc/server";
 import type { Db, Tx } from "@/server/db/client";
-import { normalizeRef, splitRef } from "@/server/catalog/refs";
+import { normalizeRef } from "@/server/catalog/refs";
 import type { KubernetesProvider, Target, Workload, WorkloadSelector } from "@/server/providers/kubernetes";
 import type { Environment } from "./config";
 
@@ -86,8 +86,4 @@ export function deployContainer(s: Service, w: Workload): { name: string; image:
   if (!c) throw new TRPCError({ code: "PRECONDITION_FAILED", message: `deployment ${w.name} has no containers` });
   if (wanted && c.name !== wanted) throw new TRPCError({ code: "PRECONDITION_FAILED", message: `deployment ${w.name} has no container "${wanted}" (${CONTAINER_ANNOTATION})` });
   return c;
-}
-
-export function serviceName(ref: string): string {
-  return splitRef(ref).name;
 }

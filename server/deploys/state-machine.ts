@@ -2,7 +2,7 @@ import { TRPCError } from "@trpc/server";
 import type { Prisma } from "@/generated/prisma/client";
 import type { DeployState, DeployStepStatus } from "@/generated/prisma/enums";
 import type { Tx } from "@/server/db/client";
-import { appendAudit, type AuditActor } from "@/server/audit/append";
+import type { AuditActor } from "@/server/audit/append";
 
 /**
  * The Deploy state machine (DESIGN.md "State machines"; diagram in docs/deploys.md). A deploy's state moves only
@@ -57,7 +57,7 @@ export type Move = {
 /**
  * Moves a deploy inside `tx`: checks the edge against the row's current state (locked FOR UPDATE, so two movers
  * serialise and the loser sees the new state), writes the row and the optional timeline step. Returns the state it
- * moved from. The caller appends the audit event (moveAudited does both).
+ * moved from. The caller appends the audit event.
  */
 export async function move(tx: Tx, id: string, m: Move, expect?: readonly DeployState[]): Promise<DeployState> {
   const rows = await tx.$queryRaw<{ state: DeployState }[]>`SELECT state FROM "Deploy" WHERE id = ${id} FOR UPDATE`;
@@ -81,26 +81,6 @@ export async function move(tx: Tx, id: string, m: Move, expect?: readonly Deploy
       },
     });
   }
-  return from;
-}
-
-/** A move and its audit event (action `deploy.state` unless given) in the caller's transaction. */
-export async function moveAudited(
-  tx: Tx,
-  actor: AuditActor,
-  id: string,
-  m: Move,
-  opts: { expect?: readonly DeployState[]; action?: string; meta?: Prisma.InputJsonValue } = {},
-): Promise<DeployState> {
-  const from = await move(tx, id, m, opts.expect);
-  await appendAudit(tx, actor, {
-    action: opts.action ?? "deploy.state",
-    targetType: "deploy",
-    targetId: id,
-    before: { state: from },
-    after: { state: m.to, ...(m.step?.message ? { message: m.step.message } : {}) },
-    meta: opts.meta,
-  });
   return from;
 }
 
