@@ -1,3 +1,4 @@
+import type { CiPollState } from "@/generated/prisma/client";
 import type { Db } from "@/server/db/client";
 import { appendAudit } from "@/server/audit/append";
 import { publish } from "@/server/events/bus";
@@ -64,11 +65,14 @@ async function fillCommitTimes(db: Db, provider: CiProvider, target: string, run
   }
 }
 
-/** Polls one (entity, provider) now; returns what changed. Errors are recorded in CiPollState for the CI tab. */
-export async function pollBinding(db: Db, ent: BoundEntity, provider: CiProvider, target: string, deps: Pick<PollDeps, "webhooks" | "now" | "requestId">) {
+/**
+ * Polls one (entity, provider) now; returns what changed. Errors are recorded in CiPollState for the CI tab.
+ * `prev` is that pair's CiPollState when the caller already read it (runCiPoll reads all of them in one query).
+ */
+export async function pollBinding(db: Db, ent: BoundEntity, provider: CiProvider, target: string, deps: Pick<PollDeps, "webhooks" | "now" | "requestId">, prev?: CiPollState | null) {
   const now = deps.now?.() ?? new Date();
   const key = { entityRef_provider: { entityRef: ent.ref, provider: provider.kind } };
-  const prev = await db.ciPollState.findUnique({ where: key });
+  prev = prev === undefined ? await db.ciPollState.findUnique({ where: key }) : prev;
   const webhook = Boolean(deps.webhooks[provider.kind as ExternalKind]);
   try {
     const runs = await provider.listRuns(target, { limit: POLL.runsPerPoll });
@@ -114,7 +118,7 @@ export async function runCiPoll(db: Db, deps: PollDeps): Promise<PollSummary> {
         summary.skipped++;
         continue;
       }
-      const r = await pollBinding(db, ent, provider, b.target, deps);
+      const r = await pollBinding(db, ent, provider, b.target, deps, st ?? null);
       summary.polled++;
       if (r.ok) {
         summary.added += r.added;
