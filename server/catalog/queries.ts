@@ -431,6 +431,14 @@ export function canonicalRefOf(ref: string): string {
   return r;
 }
 
+/** The entity `refText` names (any accepted spelling), with what domain pages need of it; NOT_FOUND when absent. */
+export async function loadEntity(db: Db, refText: string) {
+  const ref = canonicalRefOf(refText);
+  const e = await db.entity.findUnique({ where: { ref }, select: { ref: true, name: true, kind: true, ownerTeamId: true, metadata: true } });
+  if (!e) throw new TRPCError({ code: "NOT_FOUND", message: `${refText} is not in the catalog` });
+  return e;
+}
+
 export async function entityPage(db: Db, refText: string) {
   const ref = canonicalRefOf(refText);
   const e = await db.entity.findUnique({

@@ -9,7 +9,8 @@ import { bindingsOf } from "./bindings";
 import { builtinStore } from "./builtin-store";
 import type { ExternalKind } from "./config";
 import { CI_POLL_TASK } from "./poll";
-import { getRunRow, loadEntity, PROVIDER_LABEL, type CiContext } from "./queries";
+import { loadEntity } from "@/server/catalog/queries";
+import { getRunRow, PROVIDER_LABEL, type CiContext } from "./queries";
 import { cancelTopic, entityTopic, runTopic } from "./runs";
 
 /** How mutations write: the change and its audit event in one transaction (ctx.audited of server/trpc.ts). */

@@ -1,7 +1,7 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import type { Db } from "@/server/db/client";
-import { canonicalRefOf, decodeCursor, encodeCursor } from "@/server/catalog/queries";
+import { decodeCursor, encodeCursor, loadEntity } from "@/server/catalog/queries";
 import { liveQuery } from "@/server/events/bus";
 import { CI_PROVIDERS, CiProviderError, isTerminal, type CiJob, type CiProvider, type CiProviderKind } from "@/server/providers/ci";
 import { bindingsOf, type BindingConfig } from "./bindings";
@@ -17,13 +17,6 @@ export type CiContext = {
 };
 
 export const PROVIDER_LABEL: Record<CiProviderKind, string> = { github: "GitHub Actions", gitlab: "GitLab CI", jenkins: "Jenkins", builtin: "Built-in runner" };
-
-export async function loadEntity(db: Db, refText: string) {
-  const ref = canonicalRefOf(refText);
-  const e = await db.entity.findUnique({ where: { ref }, select: { ref: true, name: true, kind: true, ownerTeamId: true, metadata: true } });
-  if (!e) throw new TRPCError({ code: "NOT_FOUND", message: `${refText} is not in the catalog` });
-  return e;
-}
 
 export const runsInput = z.object({
   entityRef: z.string().trim().min(1).max(300),

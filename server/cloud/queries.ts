@@ -2,7 +2,7 @@ import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import type { Prisma } from "@/generated/prisma/client";
 import type { Db } from "@/server/db/client";
-import { canonicalRefOf, decodeCursor, encodeCursor } from "@/server/catalog/queries";
+import { decodeCursor, encodeCursor, loadEntity } from "@/server/catalog/queries";
 import { CLOUD_PROVIDERS, RESOURCE_TYPES } from "@/server/providers/cloud";
 import { RISK_KEYS, RISKS } from "./risks";
 
@@ -92,9 +92,7 @@ export const entityInput = z.object({ entityRef: z.string().trim().min(1).max(30
 
 /** A service page's resources: linked to it, or to the Resource entities it depends on (e.g. its database). */
 export async function resourcesForEntity(db: Db, refText: string) {
-  const ref = canonicalRefOf(refText);
-  const e = await db.entity.findUnique({ where: { ref }, select: { ref: true } });
-  if (!e) throw new TRPCError({ code: "NOT_FOUND", message: `${refText} is not in the catalog` });
+  const { ref } = await loadEntity(db, refText);
   const deps = await db.entityRelation.findMany({ where: { fromRef: ref, type: { in: ["dependsOn", "hasPart"] }, toRef: { startsWith: "resource:" } }, select: { toRef: true } });
   const refs = [ref, ...deps.map((d) => d.toRef)];
   const items = await db.cloudResource.findMany({ where: { entityRef: { in: refs } }, orderBy: [{ type: "asc" }, { name: "asc" }], take: 200, select: SELECT });

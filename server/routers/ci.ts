@@ -3,7 +3,8 @@ import { requires, router } from "@/server/trpc";
 import type { Db } from "@/server/db/client";
 import { cancelRun, listPipelines, rerunRun, runIdInput, triggerInput, triggerRun } from "@/server/ci/actions";
 import { ciContext } from "@/server/ci/context";
-import { ciOverview, getRunRow, loadEntity, logInput, recentBuilds, recentBuildsInput, runDetail, runsInput, watchEntity, watchEntityInput, watchRun } from "@/server/ci/queries";
+import { loadEntity } from "@/server/catalog/queries";
+import { ciOverview, getRunRow, logInput, recentBuilds, recentBuildsInput, runDetail, runsInput, watchEntity, watchEntityInput, watchRun } from "@/server/ci/queries";
 
 const entityScope = async (input: { entityRef: string }, ctx: { db: Db }) => {
   const e = await loadEntity(ctx.db, input.entityRef);
