@@ -6,12 +6,11 @@ import { useEffect, useState } from "react";
 import { CheckCircle2, Rocket } from "lucide-react";
 import { useTRPC, type RouterOutputs } from "@/lib/trpc";
 import { Card, CardHeader, PageHeader } from "@/components/ui/card";
-import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Field, Select } from "@/components/ui/input";
 import { EmptyState, ErrorNote, TableSkeleton } from "@/components/ui/states";
 import { Table, Td, Th, Tr } from "@/components/ui/table";
-import { DeployStateBadge } from "./state-badge";
+import { DeployKindBadges, DeployStateBadge } from "./state-badge";
 import { ago, duration, serviceName } from "./format";
 import { useNow } from "./workload-parts";
 
@@ -148,9 +147,7 @@ function Full({ items }: { items: Item[] }) {
             <Td className="text-xs">{d.environment}</Td>
             <Td className="font-mono text-xs">
               {d.fromVersion ?? "?"} → {d.toVersion}
-              {d.kind === "rollback" ? <Badge className="ml-1.5 font-sans">rollback</Badge> : null}
-              {d.strategy === "canary" ? <Badge className="ml-1.5 font-sans">canary</Badge> : null}
-              {d.breakGlass ? <Badge tone="failing" className="ml-1.5 font-sans">break-glass</Badge> : null}
+              <DeployKindBadges d={d} className="font-sans" />
             </Td>
             <Td><DeployStateBadge state={d.state} /></Td>
             <Td className="text-xs">{d.requestedBy.name}</Td>

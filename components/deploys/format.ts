@@ -1,3 +1,4 @@
+import { splitRef } from "@/components/catalog/refs";
 import type { Status } from "@/components/ui/badge";
 
 /** Deploy states in words, and the one status palette: green done, amber in motion/waiting, red failed, grey ended otherwise. */
@@ -66,4 +67,5 @@ export function podTone(p: { ready: boolean; status: string; terminating: boolea
   return "degraded";
 }
 
-export const serviceName = (ref: string) => ref.slice(ref.indexOf("/") + 1);
+/** The service's name from its entity ref (`component:default/payments` → `payments`). */
+export const serviceName = (ref: string) => splitRef(ref).name;

@@ -1,5 +1,6 @@
 import { LoaderCircle } from "lucide-react";
 import { Badge } from "@/components/ui/badge";
+import { cn } from "@/components/ui/cn";
 import { STATE_LABEL, stateTone } from "./format";
 
 export function DeployStateBadge({ state }: { state: string }) {
@@ -11,5 +12,17 @@ export function DeployStateBadge({ state }: { state: string }) {
         {STATE_LABEL[state] ?? state}
       </Badge>
     </span>
+  );
+}
+
+/** What sets a deploy apart in lists: a rollback, a canary, a break-glass request. */
+export function DeployKindBadges({ d, className }: { d: { kind: string; strategy: string; breakGlass: boolean }; className?: string }) {
+  const cls = cn("ml-1.5", className);
+  return (
+    <>
+      {d.kind === "rollback" ? <Badge className={cls}>rollback</Badge> : null}
+      {d.strategy === "canary" ? <Badge className={cls}>canary</Badge> : null}
+      {d.breakGlass ? <Badge tone="failing" className={cls}>break-glass</Badge> : null}
+    </>
   );
 }

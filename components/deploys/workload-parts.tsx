@@ -6,7 +6,7 @@ import { Badge, StatusDot } from "@/components/ui/badge";
 import { Table, Td, Th, Tr } from "@/components/ui/table";
 import { cn } from "@/components/ui/cn";
 import { age, ago, podTone } from "./format";
-import { DeployStateBadge } from "./state-badge";
+import { DeployKindBadges, DeployStateBadge } from "./state-badge";
 
 export type WorkloadView = RouterOutputs["deploys"]["watchWorkload"] extends AsyncIterable<infer T> ? T : never;
 type Pod = WorkloadView["pods"][number];
@@ -142,9 +142,7 @@ export function HistoryTable({ history, onRollback }: { history: WorkloadView["h
                 {d.fromVersion ? `${d.fromVersion} → ` : ""}
                 {d.toVersion}
               </Link>
-              {d.kind === "rollback" ? <Badge className="ml-1.5">rollback</Badge> : null}
-              {d.strategy === "canary" ? <Badge className="ml-1.5">canary</Badge> : null}
-              {d.breakGlass ? <Badge tone="failing" className="ml-1.5">break-glass</Badge> : null}
+              <DeployKindBadges d={d} />
             </Td>
             <Td><DeployStateBadge state={d.state} /></Td>
             <Td className="text-xs">{d.requestedBy.name}</Td>
