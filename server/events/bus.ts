@@ -37,34 +37,26 @@ type BusMode = { kind: "notify"; url: string } | { kind: "local" };
  */
 type BusState = { modes: WeakMap<object, BusMode>; local: EventEmitter; listeners: Map<string, Listener> };
 const anchor = globalThis as unknown as { opsdeckEventBus?: BusState };
-function state(): BusState {
-  if (!anchor.opsdeckEventBus) {
-    const local = new EventEmitter();
-    local.setMaxListeners(0);
-    anchor.opsdeckEventBus = { modes: new WeakMap(), local, listeners: new Map() };
-  }
-  return anchor.opsdeckEventBus;
-}
-const modes = { get: (k: object) => state().modes.get(k), set: (k: object, v: BusMode) => state().modes.set(k, v) };
-const local = () => state().local;
+const bus: BusState = (anchor.opsdeckEventBus ??= { modes: new WeakMap(), local: new EventEmitter().setMaxListeners(0), listeners: new Map() });
 
 /** Called by createDb: remembers how events travel for this client. */
 export function registerEventMode(db: object, mode: BusMode): void {
-  modes.set(db, mode);
+  bus.modes.set(db, mode);
 }
 
 function modeOf(db: Db): BusMode {
-  return modes.get(db) ?? { kind: "local" };
+  return bus.modes.get(db) ?? { kind: "local" };
 }
 
 /**
  * Announces a change. Call it AFTER the transaction that made the change committed (readers must find the new rows).
- * Never throws: a failed notification is logged, the change itself is already durable.
+ * A failed notification is logged, not thrown: the change itself is already durable. Only a payload too large for
+ * NOTIFY throws (a programming error: payloads carry ids).
  */
 export async function publish(db: Db, topic: string, payload: EventPayload = {}): Promise<void> {
   const mode = modeOf(db);
   if (mode.kind === "local") {
-    local().emit(eventKey(mode, topic), { topic, payload } satisfies BusEvent);
+    bus.local.emit(eventKey(mode, topic), { topic, payload } satisfies BusEvent);
     return;
   }
   const text = JSON.stringify({ topic, payload });
@@ -113,7 +105,7 @@ class Listener {
       if (msg.channel !== CHANNEL || !msg.payload) return;
       try {
         const ev = JSON.parse(msg.payload) as BusEvent;
-        local().emit(`${this.url}\0${ev.topic}`, ev);
+        bus.local.emit(`${this.url}\0${ev.topic}`, ev);
       } catch (err) {
         log.warn({ err }, "malformed event payload ignored");
       }
@@ -137,7 +129,7 @@ class Listener {
       this.connecting = this.connect()
         .then(() => {
           // Whatever happened while we were away is unknown: every subscriber re-reads.
-          local().emit(`${this.url}\0*resync`);
+          bus.local.emit(`${this.url}\0*resync`);
         })
         .catch((err: Error) => {
           log.warn({ err: err.message }, "event listener reconnect failed");
@@ -149,11 +141,10 @@ class Listener {
 }
 
 function listenerFor(url: string): Listener {
-  const listeners = state().listeners;
-  let l = listeners.get(url);
+  let l = bus.listeners.get(url);
   if (!l) {
-    l = new Listener(url, () => listeners.delete(url));
-    listeners.set(url, l);
+    l = new Listener(url, () => bus.listeners.delete(url));
+    bus.listeners.set(url, l);
   }
   return l;
 }
@@ -179,16 +170,16 @@ export async function subscribe(db: Db, topics: string | string[], signal?: Abor
   };
   const onResync = () => push({ topic: "*", payload: {}, resync: true });
   const keys = list.map((t) => eventKey(mode, t));
-  for (const k of keys) local().on(k, push);
+  for (const k of keys) bus.local.on(k, push);
   let listener: Listener | null = null;
   if (mode.kind === "notify") {
     listener = listenerFor(mode.url);
-    local().on(`${mode.url}\0*resync`, onResync);
+    bus.local.on(`${mode.url}\0*resync`, onResync);
     try {
       await listener.acquire();
     } catch (err) {
-      for (const k of keys) local().off(k, push);
-      local().off(`${mode.url}\0*resync`, onResync);
+      for (const k of keys) bus.local.off(k, push);
+      bus.local.off(`${mode.url}\0*resync`, onResync);
       listener.release();
       throw err;
     }
@@ -197,8 +188,8 @@ export async function subscribe(db: Db, topics: string | string[], signal?: Abor
   const stop = () => {
     if (done) return;
     done = true;
-    for (const k of keys) local().off(k, push);
-    if (mode.kind === "notify") local().off(`${mode.url}\0*resync`, onResync);
+    for (const k of keys) bus.local.off(k, push);
+    if (mode.kind === "notify") bus.local.off(`${mode.url}\0*resync`, onResync);
     listener?.release();
     wake?.();
   };
