@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Db } from "@/server/db/client";
 import { canonicalRefOf } from "@/server/catalog/queries";
-import { doraMetrics, weeklyTrend, type DoraDeploy, type DoraMetrics, type WeekPoint } from "./dora";
+import { doraMetrics, failures, weeklyTrend, type DoraDeploy, type DoraMetrics, type WeekPoint } from "./dora";
 import type { LastDeploy } from "./overview";
 import { ownerWhere, teamOf } from "./overview";
 
@@ -81,18 +81,19 @@ const PRODUCTION = ["prod", "production"];
 export async function doraReport(db: Db, input: z.output<typeof doraInput>, opts: { now?: Date } = {}): Promise<DoraReport> {
   const to = opts.now ?? new Date();
   const from = new Date(to.getTime() - input.weeks * 7 * 86_400_000);
-  const envRows = await db.deploy.groupBy({ by: ["environment"], _count: { _all: true } });
+  const [envRows, components, allTeams] = await Promise.all([
+    db.deploy.groupBy({ by: ["environment"], _count: { _all: true } }),
+    // Services in scope, with their owner team (the catalog's current owner, as on the overview).
+    db.entity.findMany({
+      where: { kind: "Component", ...(input.ref ? { ref: canonicalRefOf(input.ref) } : ownerWhere(input.team)) },
+      select: { ref: true, name: true, title: true, ownerRef: true },
+      take: 5000,
+    }),
+    input.ref || input.team ? [] : db.entity.groupBy({ by: ["ownerRef"], where: { kind: "Component" } }),
+  ]);
   const environments = envRows.map((e) => e.environment).sort();
   const environment = input.environment ?? PRODUCTION.find((p) => environments.includes(p)) ?? null;
-
-  // Services in scope, with their owner team (the catalog's current owner, as on the overview).
-  const components = await db.entity.findMany({
-    where: { kind: "Component", ...(input.ref ? { ref: canonicalRefOf(input.ref) } : ownerWhere(input.team)) },
-    select: { ref: true, name: true, title: true, ownerRef: true },
-    take: 5000,
-  });
   const teamOfRef = new Map(components.map((c) => [c.ref, teamOf(c.ownerRef)]));
-  const allTeams = input.ref || input.team ? [] : await db.entity.groupBy({ by: ["ownerRef"], where: { kind: "Component" } });
 
   const rows = await db.deploy.findMany({
     where: {
@@ -107,14 +108,21 @@ export async function doraReport(db: Db, input: z.output<typeof doraInput>, opts
   const truncated = rows.length > MAX_DEPLOYS;
   const deploys: DoraDeploy[] = rows.slice(0, MAX_DEPLOYS).map((r) => ({ ...r, kind: r.kind }));
 
+  // Failed changes and restores are found once: each depends only on deploys of the same service (and environment),
+  // so every team's and service's share of the map is what their own deploys would give.
+  const failed = failures(deploys);
   const group = (key: (d: DoraDeploy) => string) => {
     const m = new Map<string, DoraDeploy[]>();
-    for (const d of deploys) m.set(key(d), [...(m.get(key(d)) ?? []), d]);
+    for (const d of deploys) {
+      const list = m.get(key(d));
+      if (list) list.push(d);
+      else m.set(key(d), [d]);
+    }
     return m;
   };
   const rowsOf = (groups: Map<string, DoraDeploy[]>, label: (k: string) => string): DoraRow[] =>
     [...groups]
-      .map(([k, ds]) => ({ key: k, label: label(k), metrics: doraMetrics(ds, from, to) }))
+      .map(([k, ds]) => ({ key: k, label: label(k), metrics: doraMetrics(ds, from, to, failed) }))
       .sort((a, b) => b.metrics.deploys - a.metrics.deploys || a.label.localeCompare(b.label));
   const names = new Map(components.map((c) => [c.ref, c.title ?? c.name]));
   return {
@@ -123,8 +131,8 @@ export async function doraReport(db: Db, input: z.output<typeof doraInput>, opts
     environment,
     environments,
     teams: [...new Set(allTeams.map((t) => teamOf(t.ownerRef)))].sort(),
-    metrics: doraMetrics(deploys, from, to),
-    weeks: weeklyTrend(deploys, from, to),
+    metrics: doraMetrics(deploys, from, to, failed),
+    weeks: weeklyTrend(deploys, from, to, failed),
     byTeam: input.ref || input.team ? [] : rowsOf(group((d) => teamOfRef.get(d.entityRef) ?? "(no owner)"), (k) => k),
     byService: input.ref ? [] : rowsOf(group((d) => d.entityRef), (k) => names.get(k) ?? k),
     deploysRead: deploys.length,

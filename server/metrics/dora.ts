@@ -97,7 +97,9 @@ export function failures(all: readonly DoraDeploy[]): Map<string, { restoredAt: 
   for (const d of all) {
     if (!d.finishedAt) continue;
     const k = `${d.entityRef}\n${d.environment}`;
-    byTarget.set(k, [...(byTarget.get(k) ?? []), d]);
+    const list = byTarget.get(k);
+    if (list) list.push(d);
+    else byTarget.set(k, [d]);
   }
   for (const list of byTarget.values()) list.sort((a, b) => a.finishedAt!.getTime() - b.finishedAt!.getTime());
 
@@ -169,8 +171,7 @@ export function weekStart(t: Date): Date {
 export type WeekPoint = { week: Date; deploys: number; changeFailureRate: number | null; leadTimeSeconds: number | null; restoreSeconds: number | null };
 
 /** Week by week (UTC, Monday first) from the week holding `from` up to `to`. */
-export function weeklyTrend(all: readonly DoraDeploy[], from: Date, to: Date): WeekPoint[] {
-  const failed = failures(all);
+export function weeklyTrend(all: readonly DoraDeploy[], from: Date, to: Date, failed = failures(all)): WeekPoint[] {
   const out: WeekPoint[] = [];
   for (let w = weekStart(from); w < to; w = new Date(w.getTime() + 7 * DAY * 1000)) {
     const end = new Date(Math.min(w.getTime() + 7 * DAY * 1000, to.getTime()));
