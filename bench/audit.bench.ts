@@ -15,10 +15,8 @@
  * per batch, every row through the chain trigger) and appendAudit; pages through auditPage; verification through
  * verifyAuditChain — all on a PrismaClient from createDb.
  */
-import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import os from "node:os";
-import path from "node:path";
 import { performance } from "node:perf_hooks";
 import pg from "pg";
 import type { Prisma } from "@/generated/prisma/client";
@@ -28,6 +26,7 @@ import { appendAudit, type AuditActor, type AuditRecord } from "@/server/audit/a
 import { auditPage, type AuditFilter } from "@/server/audit/query";
 import { verifyAuditChain } from "@/server/audit/verify";
 import { appendAuditBatch } from "./proposed/append-batch";
+import { benchDbUrls, databaseExists, dropDatabase, fmtInt, fmtMs, intArg, loadAvg, parseFlags, percentile, recreateDatabase, say, withClient, type BenchDb } from "./lib";
 
 // ---------------------------------------------------------------------------------------------------------------
 // Options
@@ -44,30 +43,20 @@ function parseArgs(argv: string[]) {
     fresh: false,
     json: undefined as string | undefined,
   };
-  const int = (flag: string, v: string | undefined, min: number) => {
-    const n = Number((v ?? "").replaceAll("_", ""));
-    if (!Number.isInteger(n) || n < min) throw new Error(`${flag} needs an integer ≥ ${min}, got ${v ?? "nothing"}`);
-    return n;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const [flag, inline] = a.includes("=") ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] : [a, undefined];
-    const value = () => inline ?? argv[++i];
+  const usage = "usage: npm run bench:audit -- [--events N] [--batch N] [--samples N] [--chunks a,b,c] [--keep] [--fresh] [--json FILE]";
+  parseFlags(argv, usage, (flag, value) => {
     switch (flag) {
-      case "--events": o.events = int(flag, value(), 1); break;
-      case "--batch": o.batch = int(flag, value(), 1); break;
-      case "--samples": o.samples = int(flag, value(), 200); break;
-      case "--chunks": o.chunks = (value() ?? "").split(",").map((s) => int(flag, s, 1)); break;
+      case "--events": o.events = intArg(flag, value(), 1); break;
+      case "--batch": o.batch = intArg(flag, value(), 1); break;
+      case "--samples": o.samples = intArg(flag, value(), 200); break;
+      case "--chunks": o.chunks = (value() ?? "").split(",").map((s) => intArg(flag, s, 1)); break;
       case "--json": o.json = value(); break;
       case "--keep": o.keep = true; break;
       case "--fresh": o.fresh = true; break;
-      case "--help": case "-h":
-        console.log("usage: npm run bench:audit -- [--events N] [--batch N] [--samples N] [--chunks a,b,c] [--keep] [--fresh] [--json FILE]");
-        process.exit(0);
-        break;
-      default: throw new Error(`unknown option ${a} (try --help)`);
+      default: return false;
     }
-  }
+    return true;
+  });
   return o;
 }
 
@@ -102,17 +91,6 @@ function zipfPicker<T>(items: readonly T[], s: number, rand: () => number) {
     return items[lo]!;
   };
 }
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-}
-
-const fmtInt = (n: number) => Math.round(n).toLocaleString("en-US");
-const fmtMs = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
-const log = (msg: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}`);
-/** 1-minute load average: the figures are only comparable when nothing else was competing for the CPUs. */
-const loadAvg = () => os.loadavg()[0]!.toFixed(2);
 
 // ---------------------------------------------------------------------------------------------------------------
 // Realistic event generator
@@ -208,33 +186,11 @@ function eventFactory(seed: number) {
 // ---------------------------------------------------------------------------------------------------------------
 // Database lifecycle
 
-function dbUrls() {
-  const url = new URL(process.env.BENCH_DATABASE_URL ?? "postgresql://root@127.0.0.1:5432/opsdeck_bench_audit");
-  const name = decodeURIComponent(url.pathname.replace(/^\//, ""));
-  if (!/^[A-Za-z0-9_]+$/.test(name) || !name.includes("bench")) {
-    throw new Error(`refusing to use database "${name}": the benchmark drops it, so its name must contain "bench" (letters, digits, _)`);
-  }
-  const admin = new URL(url);
-  admin.pathname = "/postgres";
-  return { url: url.toString(), admin: admin.toString(), name };
-}
-
-async function withClient<T>(connectionString: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
-
 type Stored = { append: AppendResult; loadedAt: string };
 
 /** Returns the stored load figures if the database exists and holds a completed load of exactly `events` events. */
-async function existingLoad(urls: ReturnType<typeof dbUrls>, events: number): Promise<Stored | null> {
-  const exists = await withClient(urls.admin, async (c) => (await c.query("SELECT 1 FROM pg_database WHERE datname = $1", [urls.name])).rowCount);
-  if (!exists) return null;
+async function existingLoad(urls: BenchDb, events: number): Promise<Stored | null> {
+  if (!(await databaseExists(urls))) return null;
   return withClient(urls.url, async (c) => {
     const t = await c.query(`SELECT to_regclass('"AuditHead"') AS head, to_regclass('bench_meta') AS meta`);
     if (!t.rows[0].head || !t.rows[0].meta) return null;
@@ -245,25 +201,6 @@ async function existingLoad(urls: ReturnType<typeof dbUrls>, events: number): Pr
     // Reuse only a load of the same size (a load writes bench_meta last, so an interrupted load is never reused).
     return stored?.append?.events === events ? stored : null;
   });
-}
-
-async function recreateDatabase(urls: ReturnType<typeof dbUrls>) {
-  await withClient(urls.admin, async (c) => {
-    await c.query(`DROP DATABASE IF EXISTS "${urls.name}" WITH (FORCE)`);
-    await c.query(`CREATE DATABASE "${urls.name}"`);
-  });
-  const root = path.resolve(import.meta.dirname, "..");
-  execFileSync(path.join(root, "node_modules/.bin/prisma"), ["migrate", "deploy"], {
-    cwd: root,
-    env: { ...process.env, DATABASE_URL: urls.url },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  // Bench bookkeeping lives beside the app tables in the throwaway database, so --keep can report the load figures.
-  await withClient(urls.url, (c) => c.query(`CREATE TABLE bench_meta (key text PRIMARY KEY, value jsonb NOT NULL)`));
-}
-
-async function dropDatabase(urls: ReturnType<typeof dbUrls>) {
-  await withClient(urls.admin, (c) => c.query(`DROP DATABASE IF EXISTS "${urls.name}" WITH (FORCE)`));
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -299,7 +236,7 @@ async function load(db: Db, events: number, batch: number, seed = 20261124): Pro
       const s = (lastReport - t0) / 1000;
       const recent = batchMs.slice(reportedBatches).sort((a, b) => a - b);
       reportedBatches = batchMs.length;
-      log(`appended ${fmtInt(done)}/${fmtInt(events)} (${fmtInt(done / s)}/s overall; recent batches p50 ${fmtMs(percentile(recent, 50))} ms)`);
+      say(`appended ${fmtInt(done)}/${fmtInt(events)} (${fmtInt(done / s)}/s overall; recent batches p50 ${fmtMs(percentile(recent, 50))} ms)`);
     }
   }
   const elapsedMs = performance.now() - t0;
@@ -459,7 +396,7 @@ async function measureScenario(db: Db, s: Scenario, samples: number, label = "",
   }
   lat.sort((a, b) => a - b);
   const r = { name: s.name, samples, p50Ms: percentile(lat, 50), p95Ms: percentile(lat, 95), p99Ms: percentile(lat, 99), maxMs: lat[lat.length - 1]!, avgRows: rows / samples };
-  log(`${label}page ${r.name.padEnd(32)} p50 ${fmtMs(r.p50Ms)} ms  p95 ${fmtMs(r.p95Ms)} ms  (avg ${r.avgRows.toFixed(1)} rows)`);
+  say(`${label}page ${r.name.padEnd(32)} p50 ${fmtMs(r.p50Ms)} ms  p95 ${fmtMs(r.p95Ms)} ms  (avg ${r.avgRows.toFixed(1)} rows)`);
   return r;
 }
 
@@ -488,7 +425,7 @@ async function measureVerify(db: Db, chunk: number | undefined): Promise<VerifyR
 
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
-  const urls = dbUrls();
+  const urls = benchDbUrls("opsdeck_bench_audit");
   const started = new Date();
   const pgVersion = await withClient(urls.admin, async (c) => {
     const v = await c.query(`SELECT current_setting('server_version') AS v, current_setting('shared_buffers') AS sb, current_setting('work_mem') AS wm, current_setting('synchronous_commit') AS sc`);
@@ -496,15 +433,15 @@ async function main() {
   });
   const machine = `${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? "cpu"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, ${os.type()} ${os.release()}, Node ${process.version}`;
   const loadAtStart = loadAvg();
-  log(`machine: ${machine}; load average ${loadAtStart}`);
-  log(`postgres ${pgVersion.v} (shared_buffers ${pgVersion.sb}, work_mem ${pgVersion.wm}, synchronous_commit ${pgVersion.sc}); database ${urls.name}`);
+  say(`machine: ${machine}; load average ${loadAtStart}`);
+  say(`postgres ${pgVersion.v} (shared_buffers ${pgVersion.sb}, work_mem ${pgVersion.wm}, synchronous_commit ${pgVersion.sc}); database ${urls.name}`);
 
   const reused = opts.keep && !opts.fresh ? await existingLoad(urls, opts.events) : null;
   if (!reused) {
-    log(`creating ${urls.name} and applying migrations`);
+    say(`creating ${urls.name} and applying migrations`);
     await recreateDatabase(urls);
   } else {
-    log(`reusing ${urls.name} (holds a completed load of ${fmtInt(opts.events)} events; --fresh reloads)`);
+    say(`reusing ${urls.name} (holds a completed load of ${fmtInt(opts.events)} events; --fresh reloads)`);
   }
 
   const db = createDb(urls.url, { max: 8 });
@@ -516,36 +453,36 @@ async function main() {
     if (reused) {
       append = reused.append;
     } else {
-      log(`appending ${fmtInt(opts.events)} events in batches of ${fmtInt(opts.batch)} (createMany → multi-row INSERT through the chain trigger)`);
+      say(`appending ${fmtInt(opts.events)} events in batches of ${fmtInt(opts.batch)} (createMany → multi-row INSERT through the chain trigger)`);
       append = await load(db, opts.events, opts.batch);
-      log("appendAudit one row per call (request path): 2,000 sequential, 4,000 from 8 concurrent callers");
+      say("appendAudit one row per call (request path): 2,000 sequential, 4,000 from 8 concurrent callers");
       append.single.push(await singleAppends(db, 2_000, 1));
       append.single.push(await singleAppends(db, 4_000, 8));
-      log("same batches through the proposed appendAuditBatch (bench/proposed/append-batch.ts), 20,000 events");
+      say("same batches through the proposed appendAuditBatch (bench/proposed/append-batch.ts), 20,000 events");
       append.batchProposed = await batchAppendProposed(db, 20_000, opts.batch);
       await c.query(`INSERT INTO bench_meta VALUES ('load', $1) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`, [
         JSON.stringify({ append, loadedAt: new Date().toISOString() } satisfies Stored),
       ]);
     }
-    log("VACUUM ANALYZE");
+    say("VACUUM ANALYZE");
     await c.query(`VACUUM ANALYZE "AuditEvent"`);
     await c.query(`VACUUM ANALYZE "AuditHead"`);
 
     const d = await describe(c);
     const spanSec = (d.maxTs.getTime() - d.minTs.getTime()) / 1000;
-    log(`data: ${fmtInt(d.maxSeq)} rows, ts span ${spanSec.toFixed(0)} s, table ${d.tableSize} + indexes ${d.indexSize}, ${d.actors.length} actors, ${d.actions.length} actions`);
+    say(`data: ${fmtInt(d.maxSeq)} rows, ts span ${spanSec.toFixed(0)} s, table ${d.tableSize} + indexes ${d.indexSize}, ${d.actors.length} actors, ${d.actions.length} actions`);
 
     const loadBeforePages = loadAvg();
     const pages = await measurePages(db, d, opts.samples);
     const loadAfterPages = loadAvg();
 
-    log("verifyAuditChain with the default chunk");
+    say("verifyAuditChain with the default chunk");
     const verifyDefault = await measureVerify(db, undefined);
-    log(`verify default: ${fmtInt(verifyDefault.rowsPerSec)} rows/s (${(verifyDefault.elapsedMs / 1000).toFixed(1)} s)`);
+    say(`verify default: ${fmtInt(verifyDefault.rowsPerSec)} rows/s (${(verifyDefault.elapsedMs / 1000).toFixed(1)} s)`);
     const sweep: VerifyRun[] = [];
     for (const chunk of opts.chunks) {
       const r = await measureVerify(db, chunk);
-      log(`verify chunk ${fmtInt(chunk).padStart(9)}: ${fmtInt(r.rowsPerSec)} rows/s (${(r.elapsedMs / 1000).toFixed(1)} s)`);
+      say(`verify chunk ${fmtInt(chunk).padStart(9)}: ${fmtInt(r.rowsPerSec)} rows/s (${(r.elapsedMs / 1000).toFixed(1)} s)`);
       sweep.push(r);
     }
     const best = [...sweep].sort((a, b) => b.rowsPerSec - a.rowsPerSec)[0];
@@ -584,10 +521,10 @@ async function main() {
   }
   if (opts.json) {
     writeFileSync(opts.json, JSON.stringify({ ...result, loadAtEnd: loadAvg() }, null, 2));
-    log(`wrote ${opts.json}`);
+    say(`wrote ${opts.json}`);
   }
   if (!opts.keep) {
-    log(`dropping ${urls.name} (--keep keeps it)`);
+    say(`dropping ${urls.name} (--keep keeps it)`);
     await dropDatabase(urls);
   }
 }

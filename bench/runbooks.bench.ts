@@ -15,14 +15,11 @@
  * latency through a real graphile-worker executing a real child process, the event bus, and the runbooks.watch
  * subscription served over HTTP as Server-Sent Events by tRPC's fetch adapter (the browser's transport), parsed here.
  */
-import { execFileSync } from "node:child_process";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { writeFileSync } from "node:fs";
 import os from "node:os";
-import path from "node:path";
 import { performance } from "node:perf_hooks";
-import pg from "pg";
 import superjson from "superjson";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import pino from "pino";
@@ -34,48 +31,31 @@ import { appRouter } from "@/server/routers/_app";
 import { createCallerFactory } from "@/server/trpc";
 import { migrateJobs, startWorker } from "@/server/jobs/runner";
 import { log } from "@/server/log";
+import { benchDbUrls, databaseExists, dropDatabase, fmtInt, fmtMs, intArg, loadAvg, parseFlags, percentile, recreateDatabase, say, withClient, type BenchDb } from "./lib";
 
 const TARGETS = { pageP95Ms: 100, tailP95Ms: 100, liveP95Ms: 500 } as const;
 
 function parseArgs(argv: string[]) {
   const o = { runs: 1_000_000, lines: 50_000_000, linesPerChunk: 25, seedBudget: 600, samples: 200, latencySeconds: 10, keep: false, fresh: false, json: undefined as string | undefined };
-  const int = (flag: string, v: string | undefined, min: number) => {
-    const n = Number((v ?? "").replaceAll("_", ""));
-    if (!Number.isInteger(n) || n < min) throw new Error(`${flag} needs an integer ≥ ${min}, got ${v ?? "nothing"}`);
-    return n;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const [flag, inline] = a.includes("=") ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] : [a, undefined];
-    const value = () => inline ?? argv[++i];
+  const usage = "usage: npm run bench:runbooks -- [--runs N] [--lines N] [--lines-per-chunk N] [--seed-budget S] [--samples N] [--latency-seconds N] [--keep] [--fresh] [--json FILE]";
+  parseFlags(argv, usage, (flag, value) => {
     switch (flag) {
-      case "--runs": o.runs = int(flag, value(), 1000); break;
-      case "--lines": o.lines = int(flag, value(), 1000); break;
-      case "--lines-per-chunk": o.linesPerChunk = int(flag, value(), 1); break;
-      case "--seed-budget": o.seedBudget = int(flag, value(), 10); break;
-      case "--samples": o.samples = int(flag, value(), 50); break;
-      case "--latency-seconds": o.latencySeconds = int(flag, value(), 2); break;
+      case "--runs": o.runs = intArg(flag, value(), 1000); break;
+      case "--lines": o.lines = intArg(flag, value(), 1000); break;
+      case "--lines-per-chunk": o.linesPerChunk = intArg(flag, value(), 1); break;
+      case "--seed-budget": o.seedBudget = intArg(flag, value(), 10); break;
+      case "--samples": o.samples = intArg(flag, value(), 50); break;
+      case "--latency-seconds": o.latencySeconds = intArg(flag, value(), 2); break;
       case "--json": o.json = value(); break;
       case "--keep": o.keep = true; break;
       case "--fresh": o.fresh = true; break;
-      case "--help": case "-h":
-        console.log("usage: npm run bench:runbooks -- [--runs N] [--lines N] [--lines-per-chunk N] [--seed-budget S] [--samples N] [--latency-seconds N] [--keep] [--fresh] [--json FILE]");
-        process.exit(0);
-        break;
-      default: throw new Error(`unknown option ${a} (try --help)`);
+      default: return false;
     }
-  }
+    return true;
+  });
   return o;
 }
 
-const say = (msg: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}`);
-const loadAvg = () => os.loadavg()[0]!.toFixed(2);
-const fmtInt = (n: number) => Math.round(n).toLocaleString("en-US");
-const fmtMs = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
-}
 function stats(xs: number[]) {
   const s = [...xs].sort((a, b) => a - b);
   return { n: s.length, p50: percentile(s, 50), p95: percentile(s, 95), max: s[s.length - 1] ?? NaN };
@@ -83,30 +63,10 @@ function stats(xs: number[]) {
 
 // ── database lifecycle ───────────────────────────────────────────────────────────────────────────────────────────────
 
-function dbUrls() {
-  const url = new URL(process.env.BENCH_DATABASE_URL ?? "postgresql://root@127.0.0.1:5432/opsdeck_bench_runbooks");
-  const name = decodeURIComponent(url.pathname.replace(/^\//, ""));
-  if (!/^[A-Za-z0-9_]+$/.test(name) || !name.includes("bench")) throw new Error(`refusing to use database "${name}": its name must contain "bench" (it is dropped)`);
-  const admin = new URL(url);
-  admin.pathname = "/postgres";
-  return { url: url.toString(), admin: admin.toString(), name };
-}
-
-async function withClient<T>(cs: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: cs });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
-
 type Load = { runs: number; lines: number; chunks: number; bigRunLines: number; runsMs: number; linesMs: number; complete: boolean; loadAvg: string };
 
-async function existingLoad(urls: ReturnType<typeof dbUrls>, o: ReturnType<typeof parseArgs>): Promise<Load | null> {
-  const exists = await withClient(urls.admin, async (c) => (await c.query("SELECT 1 FROM pg_database WHERE datname = $1", [urls.name])).rowCount);
-  if (!exists) return null;
+async function existingLoad(urls: BenchDb, o: ReturnType<typeof parseArgs>): Promise<Load | null> {
+  if (!(await databaseExists(urls))) return null;
   return withClient(urls.url, async (c) => {
     if (!(await c.query(`SELECT to_regclass('bench_meta') AS m`)).rows[0].m) return null;
     const load = (await c.query(`SELECT value FROM bench_meta WHERE key = 'load'`)).rows[0]?.value as Load | undefined;
@@ -114,23 +74,12 @@ async function existingLoad(urls: ReturnType<typeof dbUrls>, o: ReturnType<typeo
   });
 }
 
-async function recreate(urls: ReturnType<typeof dbUrls>) {
-  await withClient(urls.admin, async (c) => {
-    await c.query(`DROP DATABASE IF EXISTS "${urls.name}" WITH (FORCE)`);
-    await c.query(`CREATE DATABASE "${urls.name}"`);
-  });
-  const root = path.resolve(import.meta.dirname, "..");
-  execFileSync(path.join(root, "node_modules/.bin/prisma"), ["migrate", "deploy"], { cwd: root, env: { ...process.env, DATABASE_URL: urls.url }, stdio: ["ignore", "pipe", "inherit"] });
-  await migrateJobs(urls.url, false);
-  await withClient(urls.url, (c) => c.query(`CREATE TABLE bench_meta (key text PRIMARY KEY, value jsonb NOT NULL)`));
-}
-
 // ── seeding (SQL) ────────────────────────────────────────────────────────────────────────────────────────────────────
 
 const RUNBOOKS = 200;
 const USERS = 200;
 
-async function seed(db: Db, urls: ReturnType<typeof dbUrls>, o: ReturnType<typeof parseArgs>): Promise<Load> {
+async function seed(db: Db, urls: BenchDb, o: ReturnType<typeof parseArgs>): Promise<Load> {
   // Teams, people and runbooks through the app (a valid definition each), then runs and log lines in SQL.
   const teams = await Promise.all(Array.from({ length: 8 }, (_, i) => db.team.create({ data: { slug: `team-${i}`, name: `Team ${i}` } })));
   for (let i = 0; i < USERS; i++) {
@@ -286,7 +235,7 @@ async function measureTail(db: Db, o: ReturnType<typeof parseArgs>, bigRun: stri
 }
 
 /** A real step printing 1000 lines/s; each line carries its print time; received through HTTP SSE as the browser would. */
-async function measureLive(db: Db, urls: ReturnType<typeof dbUrls>, o: ReturnType<typeof parseArgs>) {
+async function measureLive(db: Db, urls: BenchDb, o: ReturnType<typeof parseArgs>) {
   const user = await db.user.findFirstOrThrow({ where: { email: "user0@bench.test" } });
   const principal = (await loadPrincipal(db, user.id))!;
   const rb = "live-latency";
@@ -348,7 +297,7 @@ async function measureLive(db: Db, urls: ReturnType<typeof dbUrls>, o: ReturnTyp
 
 async function main() {
   const o = parseArgs(process.argv.slice(2));
-  const urls = dbUrls();
+  const urls = benchDbUrls("opsdeck_bench_runbooks");
   process.env.DATABASE_URL = urls.url; // the worker (live latency) reads its configuration like the app does
   process.env.OPSDECK_RUNBOOK_PATHS = "off";
   log.level = process.env.LOG_LEVEL ?? "warn"; // the in-bench worker would otherwise log every job
@@ -356,7 +305,8 @@ async function main() {
   let load = o.keep && !o.fresh ? await existingLoad(urls, o) : null;
   if (load) say(`reusing the loaded database (${fmtInt(load.runs)} runs, ${fmtInt(load.lines)} lines)`);
   else {
-    await recreate(urls);
+    await recreateDatabase(urls);
+    await migrateJobs(urls.url, false);
     const db = createDb(urls.url, { max: 4 });
     try {
       load = await seed(db, urls, o);
@@ -388,7 +338,7 @@ async function main() {
     if (o.json) writeFileSync(o.json, JSON.stringify({ load, sizes, history, tail, live, loadAvg: loadAvg() }, null, 2));
   } finally {
     await db.$disconnect();
-    if (!o.keep) await withClient(urls.admin, (c) => c.query(`DROP DATABASE IF EXISTS "${urls.name}" WITH (FORCE)`));
+    if (!o.keep) await dropDatabase(urls);
   }
 }
 
