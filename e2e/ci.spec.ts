@@ -1,5 +1,5 @@
-import { mkdirSync } from "node:fs";
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
+import { signInDemo, shootThemes } from "./support/demo";
 import { DEMO_APP } from "./support/urls";
 
 // CI/CD and cloud in the zero-setup demo app: GitHub/GitLab/Jenkins runs and the cloud inventory come from RECORDED
@@ -9,29 +9,8 @@ test.describe.configure({ mode: "serial" });
 const SHOTS = process.env.SHOTS_DIR ?? "tmp/shots-ci";
 const SERVICE = `${DEMO_APP}/catalog/component/default/payments-api`;
 
-async function signIn(page: Page) {
-  await page.goto(`${DEMO_APP}/signin`);
-  await page.getByRole("button", { name: /Alice Admin/ }).click();
-  await expect(page.getByTestId("current-user")).toBeVisible();
-}
-
-async function shoot(page: Page, name: string, locator?: ReturnType<Page["locator"]>) {
-  mkdirSync(SHOTS, { recursive: true });
-  for (const theme of ["light", "dark"] as const) {
-    await page.evaluate((t) => {
-      document.documentElement.classList.toggle("dark", t === "dark");
-      localStorage.setItem("opsdeck-theme", t);
-    }, theme);
-    await (locator ?? page).screenshot({ path: `${SHOTS}/${name}-${theme}.png`, ...(locator ? {} : { fullPage: true }) });
-  }
-  await page.evaluate(() => {
-    document.documentElement.classList.remove("dark");
-    localStorage.setItem("opsdeck-theme", "light");
-  });
-}
-
 test("the CI tab shows recorded runs from GitHub, GitLab and Jenkins, labelled demo, with a durations chart", async ({ page }) => {
-  await signIn(page);
+  await signInDemo(page, /Alice Admin/);
   await page.goto(SERVICE);
   const ci = page.getByTestId("ci-section");
   await ci.scrollIntoViewIfNeeded();
@@ -47,11 +26,11 @@ test("the CI tab shows recorded runs from GitHub, GitLab and Jenkins, labelled d
   await ci.getByLabel("Filter runs by provider").selectOption("jenkins");
   await expect(runs.locator("tr[data-run]").first()).toContainText("Jenkins");
   await ci.getByLabel("Filter runs by provider").selectOption("");
-  await shoot(page, "ci-section", ci);
+  await shootThemes(page, SHOTS, "ci-section", ci);
 });
 
 test("trigger the built-in pipeline and watch its live log to success; the build is a deploy candidate", async ({ page }) => {
-  await signIn(page);
+  await signInDemo(page, /Alice Admin/);
   await page.goto(SERVICE);
   const ci = page.getByTestId("ci-section");
   await ci.scrollIntoViewIfNeeded();
@@ -67,14 +46,14 @@ test("trigger the built-in pipeline and watch its live log to success; the build
   await expect(log).toHaveAttribute("data-status", "succeeded", { timeout: 60_000 });
   await expect(log.getByLabel("Run log")).toContainText("✔ pipeline build succeeded: version 1.8.");
   await expect(log.getByLabel("Run log")).toContainText("artefact dist/payments-api.tgz");
-  await shoot(page, "ci-run-log", ci);
+  await shootThemes(page, SHOTS, "ci-run-log", ci);
   // The successful build is what the deploy dialog offers (ci.recentBuilds).
   const builtin = ci.getByRole("table", { name: "CI runs" }).locator("tr[data-status='succeeded']").filter({ hasText: "Built-in" }).first();
   await expect(builtin).toContainText(/1\.8\.\d+/);
 });
 
 test("the inventory page lists cloud resources (recorded, labelled demo) and flags risky ones", async ({ page }) => {
-  await signIn(page);
+  await signInDemo(page, /Alice Admin/);
   await page.goto(`${DEMO_APP}/cloud`);
   await expect(page.getByRole("heading", { name: /Cloud inventory/ })).toBeVisible();
   await expect(page.getByText("demo: recorded API responses")).toBeVisible();
@@ -88,12 +67,12 @@ test("the inventory page lists cloud resources (recorded, labelled demo) and fla
   await expect(table.locator("tr[data-resource='payments-api-1']")).toHaveCount(0);
   await table.getByRole("button", { name: "Show details of example-data-exports" }).click();
   await expect(page.getByText("BlockPublicAcls, IgnorePublicAcls")).toBeVisible();
-  await shoot(page, "cloud-inventory");
+  await shootThemes(page, SHOTS, "cloud-inventory");
   // And on the service page, what payments-api runs on.
   await page.goto(SERVICE);
   const cloud = page.getByTestId("cloud-section");
   await cloud.scrollIntoViewIfNeeded();
   await expect(cloud.locator("tr[data-resource='payments-api-asg']")).toBeVisible();
   await expect(cloud.locator("tr[data-resource='payments-db-primary']")).toBeVisible();
-  await shoot(page, "cloud-section", cloud);
+  await shootThemes(page, SHOTS, "cloud-section", cloud);
 });

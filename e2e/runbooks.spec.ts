@@ -1,5 +1,5 @@
-import { mkdirSync } from "node:fs";
 import { expect, test, type Locator, type Page } from "@playwright/test";
+import { signInDemo, shootThemes } from "./support/demo";
 import { DEMO_APP } from "./support/urls";
 
 // Runbooks in the zero-setup demo app (npm start: embedded Postgres, inline worker, the demo Kubernetes cluster).
@@ -10,31 +10,14 @@ test.describe.configure({ mode: "serial" });
 const SHOTS = process.env.SHOTS_DIR ?? "tmp/shots-runbooks";
 let runUrl = "";
 
-async function signInAs(page: Page, who: RegExp) {
-  await page.goto(`${DEMO_APP}/signin`);
-  await page.getByRole("button", { name: who }).click();
-  await expect(page.getByTestId("current-user")).toBeVisible();
-}
+/** Screenshots only when RUNBOOK_SHOTS=1. */
+const shoot = (page: Page, name: string, locator?: Locator) =>
+  process.env.RUNBOOK_SHOTS === "1" ? shootThemes(page, SHOTS, name, locator) : Promise.resolve();
 
-async function shoot(page: Page, name: string, locator?: Locator) {
-  if (process.env.RUNBOOK_SHOTS !== "1") return;
-  mkdirSync(SHOTS, { recursive: true });
-  for (const theme of ["light", "dark"] as const) {
-    await page.evaluate((t) => {
-      document.documentElement.classList.toggle("dark", t === "dark");
-      localStorage.setItem("opsdeck-theme", t);
-    }, theme);
-    await (locator ?? page).screenshot({ path: `${SHOTS}/${name}-${theme}.png`, ...(locator ? {} : { fullPage: true }) });
-  }
-  await page.evaluate(() => {
-    document.documentElement.classList.remove("dark");
-    localStorage.setItem("opsdeck-theme", "light");
-  });
-}
 
 test("an on-call engineer restarts a deployment with parameters and watches the live log to success", async ({ page }) => {
   test.setTimeout(120_000);
-  await signInAs(page, /Carol On-call/);
+  await signInDemo(page, /Carol On-call/);
   await page.goto(`${DEMO_APP}/runbooks`);
   const table = page.getByTestId("runbook-table");
   await expect(table.locator("tr[data-runbook='restart-deployment']")).toBeVisible();
@@ -80,7 +63,7 @@ test("an on-call engineer restarts a deployment with parameters and watches the 
 });
 
 test("a viewer can read the runbook but cannot run it", async ({ page }) => {
-  await signInAs(page, /Dave Viewer/);
+  await signInDemo(page, /Dave Viewer/);
   await page.goto(`${DEMO_APP}/runbooks/restart-deployment`);
   await expect(page.getByRole("heading", { name: "Restart a deployment" })).toBeVisible();
   await expect(page.getByTestId("cannot-run")).toContainText(/may be run by|engineer role/);
@@ -92,7 +75,7 @@ test("a viewer can read the runbook but cannot run it", async ({ page }) => {
 });
 
 test("the editor checks a new runbook as it is typed and shows problems at their lines", async ({ page }) => {
-  await signInAs(page, /Carol On-call/);
+  await signInDemo(page, /Carol On-call/);
   await page.goto(`${DEMO_APP}/runbooks/new`);
   const editor = page.getByLabel("Runbook definition (YAML)");
   await expect(page.getByTestId("editor-check")).toContainText("Valid: my-runbook");
