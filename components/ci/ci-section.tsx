@@ -4,14 +4,14 @@ import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tansta
 import { useSubscription } from "@trpc/tanstack-react-query";
 import { Fragment, useState } from "react";
 import { toast } from "sonner";
-import { AlertTriangle, ChevronRight, ExternalLink, GitBranch, Play, RotateCcw, Square, Workflow } from "lucide-react";
+import { AlertTriangle, ExternalLink, GitBranch, Play, RotateCcw, Square, Workflow } from "lucide-react";
 import { useTRPC, type RouterOutputs } from "@/lib/trpc";
 import { Card, CardHeader } from "@/components/ui/card";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Select } from "@/components/ui/input";
 import { EmptyState, ErrorNote, Skeleton, TableSkeleton } from "@/components/ui/states";
-import { DetailRow, Table, Td, Th, Tr } from "@/components/ui/table";
+import { DetailRow, RowToggle, Table, Td, Th, Tr } from "@/components/ui/table";
 import { cn } from "@/components/ui/cn";
 import { ago, formatDuration, PROVIDER_SHORT, RUN_LABEL, runTone } from "./format";
 import { RunLog } from "./run-log";
@@ -181,9 +181,7 @@ function RunRow({ run: r, open, onToggle, canTrigger, onRerun, onCancel, busy }:
   return (
     <Tr data-run={r.id} data-status={r.status} className={cn(open && "bg-subtle/60")}>
       <Td className="pr-0">
-        <button type="button" onClick={onToggle} aria-expanded={open} aria-label={`${open ? "Hide" : "Show"} details of ${r.pipeline} ${r.number ? `#${r.number}` : ""}`} className="rounded p-0.5 text-muted hover:bg-subtle hover:text-fg">
-          <ChevronRight className={cn("size-3.5 transition-transform", open && "rotate-90")} />
-        </button>
+        <RowToggle open={open} onToggle={onToggle} what={`details of ${r.pipeline} ${r.number ? `#${r.number}` : ""}`} />
       </Td>
       <Td><Badge tone={runTone(r.status)}>{RUN_LABEL[r.status] ?? r.status}</Badge></Td>
       <Td className="min-w-40">

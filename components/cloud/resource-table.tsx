@@ -1,10 +1,10 @@
 "use client";
 import Link from "next/link";
 import { Fragment, useState } from "react";
-import { AlertTriangle, ChevronRight } from "lucide-react";
+import { AlertTriangle } from "lucide-react";
 import type { RouterOutputs } from "@/lib/trpc";
 import { Badge } from "@/components/ui/badge";
-import { DetailRow, Table, Td, Th, Tr } from "@/components/ui/table";
+import { DetailRow, RowToggle, Table, Td, Th, Tr } from "@/components/ui/table";
 import { cn } from "@/components/ui/cn";
 import { displayRef, entityHref } from "@/components/catalog/refs";
 import { PROVIDER_LABEL, RISK_LABEL, stateTone, TYPE_LABEL } from "./format";
@@ -33,9 +33,7 @@ export function ResourceTable({ items, showEntity = true, canAct }: { items: Res
           <Fragment key={r.id}>
             <Tr data-resource={r.name} className={cn(open === r.id && "bg-subtle/60")}>
               <Td className="pr-0">
-                <button type="button" onClick={() => setOpen(open === r.id ? null : r.id)} aria-expanded={open === r.id} aria-label={`${open === r.id ? "Hide" : "Show"} details of ${r.name}`} className="rounded p-0.5 text-muted hover:bg-subtle hover:text-fg">
-                  <ChevronRight className={cn("size-3.5 transition-transform", open === r.id && "rotate-90")} />
-                </button>
+                <RowToggle open={open === r.id} onToggle={() => setOpen(open === r.id ? null : r.id)} what={`details of ${r.name}`} />
               </Td>
               <Td className="max-w-72">
                 <div className="truncate font-medium" title={r.resourceId}>{r.name}</div>

@@ -1,4 +1,5 @@
 import type { HTMLAttributes, ReactNode, TdHTMLAttributes, ThHTMLAttributes } from "react";
+import { ChevronRight } from "lucide-react";
 import { cn } from "./cn";
 
 export function Table({ className, ...p }: HTMLAttributes<HTMLTableElement>) {
@@ -12,6 +13,15 @@ export function Td({ className, ...p }: TdHTMLAttributes<HTMLTableCellElement>) 
 }
 export function Tr({ className, ...p }: HTMLAttributes<HTMLTableRowElement>) {
   return <tr className={cn("hover:bg-subtle/60", className)} {...p} />;
+}
+
+/** The chevron that opens a row's DetailRow; `what` completes the label: "Show details of …" / "Hide details of …". */
+export function RowToggle({ open, onToggle, what }: { open: boolean; onToggle: () => void; what: string }) {
+  return (
+    <button type="button" onClick={onToggle} aria-expanded={open} aria-label={`${open ? "Hide" : "Show"} ${what}`} className="rounded p-0.5 text-muted hover:bg-subtle hover:text-fg">
+      <ChevronRight className={cn("size-3.5 transition-transform", open && "rotate-90")} />
+    </button>
+  );
 }
 
 /** The full-width row under an expanded row (details, errors). */
