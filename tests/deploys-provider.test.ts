@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDemoCluster, type DemoCluster } from "@/server/demo/cluster";
 import { ClientNodeProvider, KubernetesError, loadKubeconfigs, rolloutStatusOf, toWorkload, type KubeObject, type Target, type WatchEvent } from "@/server/providers/kubernetes";
+import { waitFor } from "./helpers/demo-cluster";
 
 /**
  * The Kubernetes provider against the in-repo demo API server (fast timing), through @kubernetes/client-node exactly as
@@ -23,15 +24,7 @@ describe("KubernetesProvider (client-node) against the demo cluster", () => {
     await cluster?.close();
   });
 
-  async function until<T>(what: string, fn: () => Promise<T | null | false>, timeoutMs = 10_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const v = await fn();
-      if (v) return v;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
+  const until = <T>(what: string, fn: () => Promise<T | null | false>) => waitFor(what, fn, 10_000, 50);
 
   it("lists the kubeconfig's contexts and workloads by label and by name", async () => {
     expect(kube.clusters()).toEqual([cluster.contextName]);
