@@ -126,3 +126,8 @@ export function formatFrequency(perDay: number): string {
   if (perDay * 7 >= 1) return `${trim(perDay * 7, 2)} / week`;
   return `${trim(perDay * 30, 2)} / month`;
 }
+
+/** Palette class of an error budget's fill: spent (failing), under a quarter left (degraded), else healthy. */
+export function budgetTone(remaining: number | null): string {
+  return remaining === null ? "bg-unknown" : remaining <= 0 ? "bg-failing" : remaining < 0.25 ? "bg-degraded" : "bg-healthy";
+}

@@ -14,7 +14,7 @@ import { cn } from "@/components/ui/cn";
 import { ScoreBadge } from "@/components/catalog/score-badge";
 import { entityHref } from "@/components/catalog/refs";
 import { DashboardsTabs } from "@/components/dashboards/tabs";
-import { formatAgo, formatValue } from "./format";
+import { budgetTone, formatAgo, formatValue } from "./format";
 
 type Overview = RouterOutputs["metrics"]["overview"];
 type Row = Overview["rows"][number];
@@ -280,11 +280,10 @@ function OverviewRow({ row: r }: { row: Row }) {
 function BudgetBar({ remaining }: { remaining: number | null }) {
   if (remaining === null) return <span className="text-muted">no data</span>;
   const pct = Math.round(remaining * 100);
-  const tone = remaining <= 0 ? "bg-failing" : remaining < 0.25 ? "bg-degraded" : "bg-healthy";
   return (
     <span className="inline-flex items-center gap-1.5">
       <span className="inline-block h-1.5 w-12 overflow-hidden rounded bg-subtle align-middle">
-        <span className={cn("block h-full", tone)} style={{ width: `${Math.max(0, Math.min(100, pct))}%` }} />
+        <span className={cn("block h-full", budgetTone(remaining))} style={{ width: `${Math.max(0, Math.min(100, pct))}%` }} />
       </span>
       <span className={cn("w-10", remaining <= 0 && "text-failing")}>{pct} %</span>
     </span>

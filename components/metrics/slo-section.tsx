@@ -7,7 +7,7 @@ import { Card, CardHeader } from "@/components/ui/card";
 import { Badge, StatusDot } from "@/components/ui/badge";
 import { ErrorNote, Skeleton } from "@/components/ui/states";
 import { cn } from "@/components/ui/cn";
-import { formatBurn, formatPercent, formatWindow } from "./format";
+import { budgetTone, formatBurn, formatPercent, formatWindow } from "./format";
 
 const BudgetChart = dynamic(() => import("./budget-chart"), { ssr: false, loading: () => <Skeleton className="h-[140px] w-full" /> });
 
@@ -65,7 +65,7 @@ function SloPanel({ slo, now }: { slo: Slo; now: number }) {
   const e = slo.evaluation;
   const remaining = e.budgetRemaining;
   const bar = remaining === null ? 0 : Math.max(0, Math.min(1, remaining));
-  const tone = remaining === null ? "bg-unknown" : remaining <= 0 ? "bg-failing" : remaining < 0.25 ? "bg-degraded" : "bg-healthy";
+  const tone = budgetTone(remaining);
   return (
     <section className="min-w-0 rounded-md border border-border p-3" data-testid={`slo-${slo.spec.id}`} data-status={e.status}>
       <div className="mb-2 flex flex-wrap items-center justify-between gap-2">
