@@ -22,7 +22,7 @@ import { risksOf } from "@/server/cloud/risks";
  * client libraries against RECORDED HTTP responses (msw). No real AWS, Google Cloud or Azure is reachable here.
  */
 
-const fx = (rel: string) => import(`./fixtures/cloud/${rel}`, { with: { type: "json" } }).then((m: { default: Record<string, unknown> }) => m.default);
+const fx = (rel: string) => import(`../demo/recorded/cloud/${rel}`, { with: { type: "json" } }).then((m: { default: Record<string, unknown> }) => m.default);
 const byType = (rs: CloudResourceInfo[], type: string) => rs.filter((r) => r.type === type);
 
 const ec2 = mockClient(EC2Client);
@@ -179,7 +179,7 @@ describe("Google Cloud and Azure (client libraries against recorded HTTP respons
     http.get("https://shopmobileassets.blob.core.windows.net/", async ({ request }) => {
       seen.push(`blob ${request.headers.get("authorization")} ${new URL(request.url).search}`);
       const { readFile } = await import("node:fs/promises");
-      return new HttpResponse(await readFile(path.join(import.meta.dirname, "fixtures/cloud/azure/containers.xml"), "utf8"), { headers: { "content-type": "application/xml", "x-ms-version": "2025-01-05" } });
+      return new HttpResponse(await readFile(path.join(import.meta.dirname, "../demo/recorded/cloud/azure/containers.xml"), "utf8"), { headers: { "content-type": "application/xml", "x-ms-version": "2025-01-05" } });
     }),
   );
   beforeAll(() => server.listen({ onUnhandledRequest: "error" }));

@@ -10,10 +10,10 @@ import { entityTopic, systemActor, upsertExternalRuns } from "./runs";
 
 /**
  * Demo mode: GitHub, GitLab and Jenkins runs come from the RECORDED vendor responses the contract tests use
- * (tests/fixtures/ci), mapped by the same code as live responses, shifted so the newest is recent, stored with
+ * (demo/recorded/ci), mapped by the same code as live responses, shifted so the newest is recent, stored with
  * demo=true (the UI labels them). Written once; the built-in runner stays real.
  */
-export const DEMO_FIXTURES_DIR = path.resolve(process.cwd(), "tests/fixtures/ci");
+export const DEMO_FIXTURES_DIR = path.resolve(process.cwd(), "demo/recorded/ci");
 
 async function json<T>(rel: string): Promise<T> {
   return JSON.parse(await readFile(path.join(DEMO_FIXTURES_DIR, rel), "utf8")) as T;

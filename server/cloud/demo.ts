@@ -3,10 +3,10 @@ import path from "node:path";
 import { mapAsgs, mapAzureContainer, mapAzureVm, mapBucket, mapEc2, mapGceInstance, mapGcsBucket, mapLambdas, mapRds, type CloudProvider, type CloudProviderKind, type CloudResourceInfo, type Inventory } from "@/server/providers/cloud";
 
 /**
- * Demo mode: the inventory comes from RECORDED API responses (tests/fixtures/cloud — the same files the provider tests
+ * Demo mode: the inventory comes from RECORDED API responses (demo/recorded/cloud — the same files the provider tests
  * serve), mapped by the providers' own mapping functions, so the inventory page shows real shapes, labelled demo.
  */
-export const DEMO_CLOUD_DIR = path.resolve(process.cwd(), "tests/fixtures/cloud");
+export const DEMO_CLOUD_DIR = path.resolve(process.cwd(), "demo/recorded/cloud");
 const json = async <T>(rel: string): Promise<T> => JSON.parse(await readFile(path.join(DEMO_CLOUD_DIR, rel), "utf8")) as T;
 
 export const DEMO_AWS_ACCOUNT = "demo-prod";
