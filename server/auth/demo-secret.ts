@@ -4,17 +4,29 @@ import path from "node:path";
 import { env } from "@/server/env";
 
 /**
- * Demo mode needs no configuration, so the session-signing secret is generated once and kept under the data dir.
- * Outside demo mode env() already refused to start without AUTH_SECRET in production.
+ * A random secret generated once and kept under OPSDECK_DATA_DIR/<fileName> (mode 0600), for demo mode, which needs
+ * no configuration. Processes starting together (web + inline worker) may race to create it: the file is written
+ * only if absent and re-read, so every process uses the one on disk.
  */
-export function demoAuthSecret(): string {
-  const file = path.resolve(env().OPSDECK_DATA_DIR, "auth-secret");
+export function demoSecret(fileName: string): string {
+  const file = path.resolve(env().OPSDECK_DATA_DIR, fileName);
   try {
     return readFileSync(file, "utf8").trim();
   } catch {
-    const secret = randomBytes(32).toString("hex");
     mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, secret, { mode: 0o600 });
-    return secret;
+    try {
+      writeFileSync(file, randomBytes(32).toString("hex"), { mode: 0o600, flag: "wx" });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    }
+    return readFileSync(file, "utf8").trim();
   }
+}
+
+/**
+ * The session-signing secret in demo mode. Outside demo mode env() already refused to start without AUTH_SECRET in
+ * production.
+ */
+export function demoAuthSecret(): string {
+  return demoSecret("auth-secret");
 }

@@ -1,6 +1,5 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import path from "node:path";
+import { demoSecret } from "@/server/auth/demo-secret";
 import { env } from "@/server/env";
 
 /**
@@ -22,23 +21,11 @@ export class SecretKeyMissing extends Error {
   }
 }
 
-function demoKeyMaterial(): string {
-  const file = path.resolve(env().OPSDECK_DATA_DIR, "secret-key");
-  try {
-    return readFileSync(file, "utf8").trim();
-  } catch {
-    const key = randomBytes(32).toString("hex");
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, key, { mode: 0o600, flag: "wx" });
-    return readFileSync(file, "utf8").trim(); // another process may have won the race; use what is on disk
-  }
-}
-
 let cached: { material: string; key: Buffer } | null = null;
 
 /** The 32-byte key, or null when none is configured. `material` overrides the configuration (tests). */
 export function secretKey(material?: string): Buffer | null {
-  const m = material ?? env().OPSDECK_SECRET_KEY ?? (env().demoMode ? demoKeyMaterial() : undefined);
+  const m = material ?? env().OPSDECK_SECRET_KEY ?? (env().demoMode ? demoSecret("secret-key") : undefined);
   if (!m) return null;
   if (cached?.material !== m) cached = { material: m, key: Buffer.from(hkdfSync("sha256", m, "opsdeck", INFO, 32)) };
   return cached.key;
