@@ -50,9 +50,9 @@ export const loadAvg = () => os.loadavg()[0]!.toFixed(2);
 
 export type BenchDb = { url: string; admin: string; name: string };
 
-/** BENCH_DATABASE_URL or the default database; refuses names without "bench" because the benchmark drops it. */
-export function benchDbUrls(defaultName: string): BenchDb {
-  const url = new URL(process.env.BENCH_DATABASE_URL ?? `postgresql://root@127.0.0.1:5432/${defaultName}`);
+/** $envVar (default BENCH_DATABASE_URL) or the default database; refuses names without "bench" because the benchmark drops it. */
+export function benchDbUrls(defaultName: string, envVar = "BENCH_DATABASE_URL"): BenchDb {
+  const url = new URL(process.env[envVar] ?? `postgresql://root@127.0.0.1:5432/${defaultName}`);
   const name = decodeURIComponent(url.pathname.replace(/^\//, ""));
   if (!/^[A-Za-z0-9_]+$/.test(name) || !name.includes("bench")) {
     throw new Error(`refusing to use database "${name}": the benchmark drops it, so its name must contain "bench" (letters, digits, _)`);

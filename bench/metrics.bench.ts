@@ -22,12 +22,10 @@
  * each cold (query caches cleared: every query goes to Prometheus) and warm (within the 15 s / 60 s cache lifetime).
  * Target (issue 5): ≤ 500 ms warm for 200 services.
  */
-import { execFileSync } from "node:child_process";
 import os from "node:os";
-import path from "node:path";
 import { performance } from "node:perf_hooks";
-import pg from "pg";
 import { createDb } from "@/server/db/client";
+import { benchDbUrls, recreateDatabase } from "./lib";
 import { PrometheusProvider } from "@/server/providers/metrics";
 import { lttb } from "@/server/metrics/lttb";
 import { instantCache, longWindowCache } from "@/server/metrics/instant";
@@ -105,24 +103,10 @@ try {
   await prom.stop();
 }
 
-async function benchDatabase(): Promise<string> {
-  const url = process.env.BENCH_METRICS_DATABASE_URL ?? "postgresql://root@127.0.0.1:5432/opsdeck_bench_metrics";
-  const name = new URL(url).pathname.slice(1);
-  if (!name.includes("bench")) throw new Error(`refusing to drop ${name}: the bench database name must contain "bench"`);
-  const admin = new URL(url);
-  admin.pathname = "/postgres";
-  const c = new pg.Client({ connectionString: admin.toString() });
-  await c.connect();
-  await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  await c.query(`CREATE DATABASE "${name}"`);
-  await c.end();
-  const root = path.resolve(import.meta.dirname, "..");
-  execFileSync(path.join(root, "node_modules/.bin/prisma"), ["migrate", "deploy"], { cwd: root, env: { ...process.env, DATABASE_URL: url, CHECKPOINT_DISABLE: "1" }, stdio: "pipe" });
-  return url;
-}
-
 async function overviewBench(provider: PrometheusProvider, median: (xs: number[]) => number, p95: (xs: number[]) => number) {
-  const url = await benchDatabase();
+  const bench = benchDbUrls("opsdeck_bench_metrics", "BENCH_METRICS_DATABASE_URL");
+  await recreateDatabase(bench);
+  const url = bench.url;
   const db = createDb(url, { max: 10 });
   try {
     const annotations = (i: number, perService: boolean) => ({
