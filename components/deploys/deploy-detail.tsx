@@ -13,11 +13,12 @@ import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
 import { EmptyState, ErrorNote, Skeleton } from "@/components/ui/states";
 import { Table, Td, Th, Tr } from "@/components/ui/table";
+import { useNow } from "@/components/ui/use-now";
 import { entityHref } from "@/components/catalog/refs";
 import { fieldErrors } from "@/components/ui/field-errors";
 import { DeployStateBadge } from "./state-badge";
 import { RollbackDialog } from "./action-dialogs";
-import { PodsTable, ReplicaMeters, useNow, type WorkloadView } from "./workload-parts";
+import { PodsTable, ReplicaMeters, type WorkloadView } from "./workload-parts";
 import { ACTIVE, ago, duration, serviceName } from "./format";
 
 const AnalysisChart = dynamic(() => import("./analysis-chart"), { ssr: false, loading: () => <Skeleton className="h-44 w-full" /> });

@@ -10,9 +10,9 @@ import { Button } from "@/components/ui/button";
 import { Field, Select } from "@/components/ui/input";
 import { EmptyState, ErrorNote, TableSkeleton } from "@/components/ui/states";
 import { Table, Td, Th, Tr } from "@/components/ui/table";
+import { useNow } from "@/components/ui/use-now";
 import { DeployKindBadges, DeployStateBadge } from "./state-badge";
 import { ago, duration, serviceName } from "./format";
-import { useNow } from "./workload-parts";
 
 type Item = RouterOutputs["deploys"]["list"]["items"][number];
 type Board = RouterOutputs["deploys"]["watchBoard"] extends AsyncIterable<infer T> ? T : never;

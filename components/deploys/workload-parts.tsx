@@ -1,25 +1,15 @@
 "use client";
 import Link from "next/link";
-import { useEffect, useState } from "react";
 import type { RouterOutputs } from "@/lib/trpc";
 import { Badge, StatusDot } from "@/components/ui/badge";
 import { Table, Td, Th, Tr } from "@/components/ui/table";
 import { cn } from "@/components/ui/cn";
+import { useNow } from "@/components/ui/use-now";
 import { age, ago, podTone } from "./format";
 import { DeployKindBadges, DeployStateBadge } from "./state-badge";
 
 export type WorkloadView = RouterOutputs["deploys"]["watchWorkload"] extends AsyncIterable<infer T> ? T : never;
 type Pod = WorkloadView["pods"][number];
-
-/** Re-renders every `ms` so ages keep counting between updates. */
-export function useNow(ms = 5_000): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    const t = setInterval(() => setNow(Date.now()), ms);
-    return () => clearInterval(t);
-  }, [ms]);
-  return now;
-}
 
 /** desired / updated / ready / available as four small meters. */
 export function ReplicaMeters({ replicas }: { replicas: { desired: number; updated: number; ready: number; available: number } }) {
