@@ -13,7 +13,8 @@ import { Select } from "@/components/ui/input";
 import { EmptyState, ErrorNote, Skeleton, TableSkeleton } from "@/components/ui/states";
 import { DetailRow, RowToggle, Table, Td, Th, Tr } from "@/components/ui/table";
 import { cn } from "@/components/ui/cn";
-import { ago, formatDuration, PROVIDER_SHORT, RUN_LABEL, runTone } from "./format";
+import { ago } from "@/components/ui/time";
+import { formatDuration, PROVIDER_SHORT, RUN_LABEL, runTone } from "./format";
 import { RunLog } from "./run-log";
 import { TriggerForm } from "./trigger-form";
 

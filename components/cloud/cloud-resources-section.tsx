@@ -7,7 +7,7 @@ import { Card, CardHeader } from "@/components/ui/card";
 import { Badge } from "@/components/ui/badge";
 import { ErrorNote, TableSkeleton } from "@/components/ui/states";
 import { displayRef } from "@/components/catalog/refs";
-import { ago } from "@/components/ci/format";
+import { ago } from "@/components/ui/time";
 import { ResourceTable, type Resource } from "./resource-table";
 
 /** What a service runs on: cloud resources tagged with it, or linked to the Resource entities it depends on. */

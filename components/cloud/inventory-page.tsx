@@ -12,7 +12,7 @@ import { Button } from "@/components/ui/button";
 import { Input, Select } from "@/components/ui/input";
 import { EmptyState, ErrorNote, TableSkeleton } from "@/components/ui/states";
 import { cn } from "@/components/ui/cn";
-import { ago } from "@/components/ci/format";
+import { ago } from "@/components/ui/time";
 import { PROVIDER_LABEL, RISK_LABEL, TYPE_LABEL } from "./format";
 import { ResourceTable, type Resource } from "./resource-table";
 
