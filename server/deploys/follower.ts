@@ -21,7 +21,7 @@ import { expireApprovals } from "./approvals";
 import { analyseInterval } from "./canary";
 import { findEnvironment, type DeploysRuntime, type Environment } from "./config";
 import { createRollback, planRollback, revisionWithImage } from "./rollback";
-import { CANARY_LABEL, CANARY_VALUE, loadService, targetOf } from "./services";
+import { CANARY_LABEL, CANARY_VALUE, canaryName, loadService, targetOf } from "./services";
 import { FOLLOWED_STATES, move, workerActor, type Move } from "./state-machine";
 import { deployStepChanged, deploysChanged } from "./topics";
 
@@ -73,8 +73,6 @@ const UNREACHABLE_LIMIT_MS = 120_000;
 const FOREIGN_CHANGE_GRACE_MS = 15_000;
 /** At most one timeline progress write per deploy per this many ms. */
 const PROGRESS_MS = 400;
-
-export const canaryName = (workload: string) => `${workload}-canary`;
 
 export class RolloutFollower {
   private readonly followed = new Map<string, Followed>();

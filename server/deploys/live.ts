@@ -15,10 +15,9 @@ import {
   type Workload,
 } from "@/server/providers/kubernetes";
 import { deploysRuntime, type Environment } from "./config";
-import { canaryName } from "./follower";
 import { deployDetail, deployListSelect, pendingApprovals } from "./queries";
 import { environmentOrThrow } from "./request";
-import { CANARY_LABEL, CANARY_VALUE, DEPLOYMENT_ANNOTATION, deployContainer, loadService, targetOf, workloadSelectors, type Service } from "./services";
+import { CANARY_LABEL, CANARY_VALUE, canaryName, DEPLOYMENT_ANNOTATION, deployContainer, loadService, targetOf, workloadSelectors, type Service } from "./services";
 import { ACTIVE_STATES } from "./state-machine";
 import { DEPLOYS_TOPIC, deployTopic, serviceDeploysTopic } from "./topics";
 

@@ -11,6 +11,8 @@ export const CONTAINER_ANNOTATION = "opsdeck.dev/container";
 /** The label that marks a canary Deployment and its pods (stable ones never carry track=canary). */
 export const CANARY_LABEL = "track";
 export const CANARY_VALUE = "canary";
+/** The canary Deployment beside a stable one. */
+export const canaryName = (workload: string) => `${workload}-canary`;
 
 /** A catalog Component as deploys see it. */
 export type Service = {
