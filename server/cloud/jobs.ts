@@ -28,7 +28,7 @@ export function cloudTasks(db: Db): Record<string, Task> {
 /** Demo mode: the recorded inventory is there from the first page view. */
 export async function seedCloudOnBoot(db: Db): Promise<void> {
   const { providers, demo } = inventoryProviders();
-  if (!demo || (await db.cloudResource.count()) > 0) return;
+  if (!demo || (await db.cloudResource.findFirst({ select: { id: true } }))) return;
   // Demo data must never keep the worker from starting.
   await refreshInventory(db, providers, { actor: systemActor("demo", "demo-cloud-fixtures"), demo }).catch((err: unknown) => log.warn({ err }, "demo cloud inventory not loaded"));
 }
