@@ -5,7 +5,7 @@ import type { Env } from "@/server/env";
 import { runAudited, type AuditActor } from "@/server/audit/append";
 import { log } from "@/server/log";
 import { MAX_DEFINITION_BYTES } from "./definition";
-import { RunbookConflict, archiveRunbook, saveVersion } from "./store";
+import { RunbookConflict, archiveRunbook, hashYaml, saveVersion } from "./store";
 
 /**
  * Runbooks from outside the UI, kept in step with their source:
@@ -109,6 +109,7 @@ export async function syncRunbookSources(db: Db, opts: { dirs: string[]; actor?:
     for (const abs of yamlFiles(dir)) candidates.push({ sourceRef: abs, source: "file", entityRef: null, read: () => readDefinition(abs), fallbackName: nameFromFile(abs) });
   }
   candidates.push(...(await entityCandidates(db, summary.problems)));
+  const current = await currentTexts(db);
   const seen = new Set<string>();
   for (const c of candidates) {
     let yaml: string;
@@ -120,6 +121,14 @@ export async function syncRunbookSources(db: Db, opts: { dirs: string[]; actor?:
     }
     summary.files++;
     seen.add(c.sourceRef);
+    // The usual case, at every worker start and every tick: the source still holds the current version's text. That
+    // is what saveVersion would find too, so it is counted here without a transaction and its half-dozen queries.
+    const known = current.get(`${c.source}:${c.sourceRef}`);
+    if (known && known.hash === hashYaml(yaml)) {
+      summary.unchanged++;
+      if (!known.valid) summary.invalid++;
+      continue;
+    }
     try {
       const r = await runAudited(db, actor, "runbook.sync", async (tx) => {
         const res = await saveVersion(tx, { yaml, source: c.source, sourceRef: c.sourceRef, entityRef: c.entityRef, fallbackName: c.fallbackName, createdBy: actor.actorLabel, message: `synced from ${shown(c.sourceRef)}` });
@@ -157,6 +166,15 @@ export async function syncRunbookSources(db: Db, opts: { dirs: string[]; actor?:
     summary.archived++;
   }
   return summary;
+}
+
+/** Hash and validity of the current version of every live synced runbook, by "source:sourceRef". */
+async function currentTexts(db: Db): Promise<Map<string, { hash: string; valid: boolean }>> {
+  const rows = await db.$queryRaw<{ source: string; sourceRef: string; hash: string; valid: boolean }[]>`
+    SELECT r.source::text AS source, r."sourceRef", v.hash, r.valid
+    FROM "Runbook" r JOIN "RunbookVersion" v ON v."runbookId" = r.id AND v.version = r."currentVersion"
+    WHERE r.source IN ('file', 'entity') AND r."archivedAt" IS NULL AND r."sourceRef" IS NOT NULL`;
+  return new Map(rows.map((r) => [`${r.source}:${r.sourceRef}`, { hash: r.hash, valid: r.valid }]));
 }
 
 /** Paths inside the working directory (the repository) as relative paths, in messages people read. */
