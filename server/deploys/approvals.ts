@@ -19,9 +19,15 @@ export async function deployTeams(db: Db, id: string): Promise<{ teamIds: string
   return { teamIds: d?.ownerTeamId ? [d.ownerTeamId] : [] };
 }
 
-async function pendingOrThrow(ctx: MutationCtx, id: string) {
-  const d = await ctx.db.deploy.findUnique({ where: { id } });
+/** The deploy row, or NOT_FOUND. */
+export async function deployOrThrow(db: Db, id: string) {
+  const d = await db.deploy.findUnique({ where: { id } });
   if (!d) throw new TRPCError({ code: "NOT_FOUND", message: `deploy ${id} not found` });
+  return d;
+}
+
+async function pendingOrThrow(ctx: MutationCtx, id: string) {
+  const d = await deployOrThrow(ctx.db, id);
   if (d.state !== "awaiting_approval") throw new TRPCError({ code: "CONFLICT", message: `deploy ${id} is ${d.state.replace("_", " ")}, not awaiting approval` });
   if (d.approvalExpiresAt && d.approvalExpiresAt <= new Date()) {
     await expireOne(ctx.db, d.id, "approve/reject");
@@ -85,8 +91,7 @@ export async function rejectDeploy(ctx: MutationCtx, input: z.output<typeof reje
 
 /** deploys.cancel: a deploy that has not started rolling out yet. */
 export async function cancelDeploy(ctx: MutationCtx, input: z.output<typeof idInput>) {
-  const d = await ctx.db.deploy.findUnique({ where: { id: input.id } });
-  if (!d) throw new TRPCError({ code: "NOT_FOUND", message: `deploy ${input.id} not found` });
+  const d = await deployOrThrow(ctx.db, input.id);
   const pending = ["requested", "awaiting_approval", "approved"] as const;
   if (!(pending as readonly string[]).includes(d.state)) {
     throw new TRPCError({ code: "CONFLICT", message: `deploy ${d.id} is ${d.state.replace("_", " ")}; only deploys that have not started can be cancelled` });

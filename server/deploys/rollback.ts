@@ -7,7 +7,7 @@ import { imageTag, type KubernetesProvider, type Revision } from "@/server/provi
 import { deploysRuntime, type Environment } from "./config";
 import { DEPLOY_RUN_TASK } from "./jobs";
 import { environmentOrThrow, isActiveConflict, kubeOrThrow, withCluster, activeDeployOf, type MutationCtx } from "./request";
-import { idInput } from "./approvals";
+import { deployOrThrow, idInput } from "./approvals";
 import { targetOf } from "./services";
 import { deploysChanged } from "./topics";
 
@@ -86,8 +86,7 @@ export async function createRollback(
 
 /** deploys.rollback: one click on a past deploy. */
 export async function rollbackDeploy(ctx: MutationCtx, input: z.output<typeof rollbackInput>) {
-  const d = await ctx.db.deploy.findUnique({ where: { id: input.id } });
-  if (!d) throw new TRPCError({ code: "NOT_FOUND", message: `deploy ${input.id} not found` });
+  const d = await deployOrThrow(ctx.db, input.id);
   if (d.state !== "succeeded" && d.state !== "failed") {
     throw new TRPCError({ code: "CONFLICT", message: `deploy ${d.id} is ${d.state.replace("_", " ")}; only finished deploys (succeeded or failed) can be rolled back` });
   }
