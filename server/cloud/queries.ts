@@ -68,23 +68,26 @@ export async function listResources(db: Db, input: z.output<typeof resourcesInpu
   return { items, nextCursor: rows.length > input.limit && last ? encodeCursor({ n: last.name, id: last.id }) : null };
 }
 
-/** Totals for the filter bar and the refresh status per provider/account/region. */
+/** When the inventory was last refreshed: the newest of its sources (null before the first refresh). */
+const newestRefresh = (sources: { refreshedAt: Date }[]) => sources.reduce<Date | null>((m, s) => (!m || s.refreshedAt > m ? s.refreshedAt : m), null);
+
+/** Totals for the filter bar and the refresh status per provider/account/region (the page refetches it every minute). */
 export async function inventorySummary(db: Db) {
-  const [byType, byRisk, sources, total] = await Promise.all([
+  const [byType, byRisk, sources, accounts] = await Promise.all([
     db.cloudResource.groupBy({ by: ["provider", "type"], _count: { _all: true }, orderBy: [{ provider: "asc" }, { type: "asc" }] }),
     db.$queryRaw<{ risk: string; n: bigint }[]>`SELECT unnest(risks) AS risk, count(*)::bigint AS n FROM "CloudResource" GROUP BY 1 ORDER BY 1`,
     db.cloudSource.findMany({ orderBy: [{ provider: "asc" }, { account: "asc" }, { region: "asc" }] }),
-    db.cloudResource.count(),
+    db.cloudResource.groupBy({ by: ["provider", "account", "region"], _count: { _all: true }, orderBy: [{ provider: "asc" }, { account: "asc" }, { region: "asc" }] }),
   ]);
-  const accounts = await db.cloudResource.groupBy({ by: ["provider", "account", "region"], _count: { _all: true }, orderBy: [{ provider: "asc" }, { account: "asc" }, { region: "asc" }] });
   return {
-    total,
+    // Every resource has one provider and type: the per-type counts add up to the total.
+    total: byType.reduce((n, t) => n + t._count._all, 0),
     demo: sources.some((s) => s.demo),
     types: byType.map((t) => ({ provider: t.provider, type: t.type, count: t._count._all })),
     risks: RISK_KEYS.map((k) => ({ risk: k, describe: RISKS[k], count: Number(byRisk.find((r) => r.risk === k)?.n ?? 0) })),
     accounts: accounts.map((a) => ({ provider: a.provider, account: a.account, region: a.region, count: a._count._all })),
     sources,
-    lastRefreshAt: sources.reduce<Date | null>((m, s) => (!m || s.refreshedAt > m ? s.refreshedAt : m), null),
+    lastRefreshAt: newestRefresh(sources),
   };
 }
 
@@ -97,7 +100,7 @@ export async function resourcesForEntity(db: Db, refText: string) {
   const refs = [ref, ...deps.map((d) => d.toRef)];
   const items = await db.cloudResource.findMany({ where: { entityRef: { in: refs } }, orderBy: [{ type: "asc" }, { name: "asc" }], take: 200, select: SELECT });
   const sources = await db.cloudSource.findMany({ select: { refreshedAt: true, demo: true } });
-  return { items, via: deps.map((d) => d.toRef), demo: sources.some((s) => s.demo), lastRefreshAt: sources.reduce<Date | null>((m, s) => (!m || s.refreshedAt > m ? s.refreshedAt : m), null) };
+  return { items, via: deps.map((d) => d.toRef), demo: sources.some((s) => s.demo), lastRefreshAt: newestRefresh(sources) };
 }
 
 export async function resourceRow(db: Db, id: string) {
