@@ -1,6 +1,7 @@
 import { env, environmentSchema, type EnvironmentConfig, type Env } from "@/server/env";
 import { ClientNodeProvider, loadKubeconfigs, splitKubeconfigPaths, type KubernetesProvider } from "@/server/providers/kubernetes";
 import { metricsSources, type MetricsSource } from "@/server/metrics/source";
+import { DEMO_CONTEXT } from "@/server/demo/cluster/kubeconfig";
 
 export type Environment = EnvironmentConfig & { name: string };
 
@@ -22,7 +23,6 @@ export type DeploysRuntime = {
 };
 
 /** Demo mode without OPSDECK_ENVIRONMENTS: dev, staging, prod on the demo cluster; prod protected and auto-rolled-back. */
-export const DEMO_CONTEXT = "opsdeck-demo";
 export function demoEnvironments(): Record<string, EnvironmentConfig> {
   const parse = (v: unknown) => environmentSchema.parse(v);
   return {
