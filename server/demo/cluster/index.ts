@@ -22,7 +22,7 @@ export type DemoClusterOptions = {
   port?: number;
   /** Default 127.0.0.1. */
   host?: string;
-  timing?: Partial<{ podStartMs: number; podReadyMs: number; tickMs: number; terminateMs: number }>;
+  timing?: Partial<Timing>;
   /** "demo" (default): the demo catalog's services in dev/staging/prod; "empty": only the default namespace. */
   seed?: DemoSeed | "demo" | "empty";
   /** Where to write the kubeconfig (default: a new temporary directory; the file outlives close()). */
