@@ -2,11 +2,12 @@ import type { Task } from "graphile-worker";
 import { z } from "zod";
 import type { Db } from "@/server/db/client";
 import { env } from "@/server/env";
+import { crontabLine } from "@/server/jobs/crontab";
 import { log } from "@/server/log";
 import { CI_RUN_TASK } from "./builtin-store";
 import { ciContext } from "./context";
 import { syncDemoRuns } from "./demo";
-import { CI_POLL_TASK, ciCrontab, runCiPoll } from "./poll";
+import { CI_POLL_TASK, runCiPoll } from "./poll";
 import { executeBuiltinRun, settleAbandonedCiRuns } from "./runner";
 import { pruneDeliveries } from "./webhooks";
 
@@ -35,4 +36,4 @@ export async function recoverCiOnBoot(db: Db): Promise<void> {
   // Demo data must never keep the worker from starting.
   if (c.demoMode) await syncDemoRuns(db, c.bindings).catch((err: unknown) => log.warn({ err }, "demo CI runs not loaded"));
 }
-export const ciSchedule = () => ciCrontab(env().OPSDECK_CI_POLL_CRON);
+export const ciSchedule = () => crontabLine(env().OPSDECK_CI_POLL_CRON, CI_POLL_TASK, "ci_poll_scheduled");

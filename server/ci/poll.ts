@@ -128,8 +128,3 @@ export async function runCiPoll(db: Db, deps: PollDeps): Promise<PollSummary> {
   }
   return summary;
 }
-
-/** graphile-worker crontab line for the poll ("" when off). */
-export function ciCrontab(cron: string): string {
-  return cron === "off" ? "" : `${cron} ${CI_POLL_TASK} ?max=1&jobKey=ci_poll_scheduled\n`;
-}

@@ -1,11 +1,12 @@
 import type { Task } from "graphile-worker";
 import type { Db } from "@/server/db/client";
 import { env } from "@/server/env";
+import { crontabLine } from "@/server/jobs/crontab";
 import { log } from "@/server/log";
 import { systemActor } from "@/server/ci/runs";
 import { cloudProviders } from "./config";
 import { demoCloudProviders } from "./demo";
-import { CLOUD_REFRESH_TASK, cloudCrontab, refreshInventory } from "./refresh";
+import { CLOUD_REFRESH_TASK, refreshInventory } from "./refresh";
 
 /** Configured accounts, or (demo mode without any) the recorded demo inventory. */
 export function inventoryProviders() {
@@ -33,4 +34,4 @@ export async function seedCloudOnBoot(db: Db): Promise<void> {
   await refreshInventory(db, providers, { actor: systemActor("demo", "demo-cloud-fixtures"), demo }).catch((err: unknown) => log.warn({ err }, "demo cloud inventory not loaded"));
 }
 
-export const cloudSchedule = () => cloudCrontab(env().OPSDECK_CLOUD_REFRESH_CRON);
+export const cloudSchedule = () => crontabLine(env().OPSDECK_CLOUD_REFRESH_CRON, CLOUD_REFRESH_TASK, "cloud_refresh_scheduled");

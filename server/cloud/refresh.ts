@@ -103,8 +103,3 @@ export async function refreshInventory(db: Db, providers: CloudProvider[], opts:
   await publish(db, CLOUD_TOPIC, { resources: summary.resources });
   return summary;
 }
-
-/** graphile-worker crontab line for the refresh ("" when off). */
-export function cloudCrontab(cron: string): string {
-  return cron === "off" ? "" : `${cron} ${CLOUD_REFRESH_TASK} ?max=1&jobKey=cloud_refresh_scheduled\n`;
-}

@@ -240,7 +240,10 @@ export async function executeRun(db: Db, runId: string, opts: ExecuteOptions = {
         const retry = s.retries === undefined ? { count: 0, backoff: 2000, factor: 2, maxBackoff: 60_000 } : typeof s.retries === "number" ? { count: s.retries, backoff: 2000, factor: 2, maxBackoff: 60_000 } : s.retries;
         for (;;) {
           attempts++;
-          if (attempts > 1) await db.runbookStepRun.update({ where: { runId_index: { runId, index: i } }, data: { attempts } });
+          if (attempts > 1) {
+            await db.runbookStepRun.update({ where: { runId_index: { runId, index: i } }, data: { attempts } });
+            await publish(db, runTopic(runId));
+          }
           const remaining = deadline - Date.now();
           const ctx: StepContext = {
             db,

@@ -5,7 +5,7 @@ import { Prisma } from "@/generated/prisma/client";
 import type { Db } from "@/server/db/client";
 import type { Principal } from "@/server/auth/roles";
 import { can } from "@/server/auth/permissions";
-import { subscribe } from "@/server/events/bus";
+import { subscribe, type BusEvent } from "@/server/events/bus";
 import type { ParamDef } from "@/components/runbooks/param-schema";
 import { formatDuration, type RunbookDefinition } from "./definition";
 import { mayApprove, runAccess } from "./access";
@@ -315,19 +315,26 @@ export async function* watchRun(db: Db, id: string, afterSeq: number, signal: Ab
   const ctl = new AbortController();
   const stop = () => ctl.abort();
   signal?.addEventListener("abort", stop, { once: true });
-  const events = await subscribe(db, [runTopic(id), logTopic(id)], ctl.signal);
+  const logChanged = logTopic(id);
+  const events = await subscribe(db, [runTopic(id), logChanged], ctl.signal);
   const it = events[Symbol.asyncIterator]();
   let seq = afterSeq;
   let lastKey = "";
-  let pending: Promise<IteratorResult<unknown>> | null = null;
+  let pending: Promise<IteratorResult<BusEvent>> | null = null;
+  let snap: NonNullable<Awaited<ReturnType<typeof runSnapshot>>> | null = null;
+  // The run is re-read on a change of the run (its topic), at the safety poll and after a bus resync, not for every log
+  // chunk: output arrives up to ten times a second per run, and every change of the run announces itself on runTopic.
+  let rereadRun = true;
   try {
     while (!ctl.signal.aborted) {
-      const snap = await runSnapshot(db, id);
-      if (!snap) return;
-      const key = JSON.stringify([snap.state, snap.steps, snap.approvals, snap.artifacts, snap.cancelRequestedAt, snap.message, snap.nextStep]);
-      if (key !== lastKey) {
-        lastKey = key;
-        yield { type: "run", run: snap };
+      if (rereadRun || !snap) {
+        snap = await runSnapshot(db, id);
+        if (!snap) return;
+        const key = JSON.stringify([snap.state, snap.steps, snap.approvals, snap.artifacts, snap.cancelRequestedAt, snap.message, snap.nextStep]);
+        if (key !== lastKey) {
+          lastKey = key;
+          yield { type: "run", run: snap };
+        }
       }
       for (;;) {
         const chunks = await db.runbookLogChunk.findMany({ where: { runId: id, seq: { gt: seq } }, orderBy: { seq: "asc" }, take: 500, select: { seq: true, step: true, stream: true, text: true, lines: true, at: true } });
@@ -340,10 +347,12 @@ export async function* watchRun(db: Db, id: string, afterSeq: number, signal: Ab
       pending ??= it.next();
       const poll = new Promise<"poll">((r) => setTimeout(() => r("poll"), 2000).unref());
       const got = await Promise.race([pending, poll]);
-      if (got !== "poll") {
+      if (got === "poll") rereadRun = true;
+      else {
         pending = null;
         if (got.done) return;
-        events.drain();
+        const woke = [got.value, ...events.drain()];
+        rereadRun = woke.some((ev) => ev.resync || ev.topic !== logChanged);
       }
     }
   } finally {
